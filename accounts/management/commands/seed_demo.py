@@ -1,0 +1,98 @@
+"""Demo data for the embedded portal: one login per role and two customer organizations.
+
+Idempotent: running it again changes nothing that is already there. Later capabilities add
+their own demo data by extending SEED_STEPS.
+"""
+
+import datetime
+
+from allauth.account.models import EmailAddress
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import ClassificationCategory, Organization, User
+from accounts.roles import Role
+
+DEMO_PASSWORD = "Demo-pass-2026"
+
+ORGANIZATIONS = {
+    "consultant": dict(
+        name_ar="مكتب الريادة للاستشارات الهندسية",
+        name_en="Al Riyada Engineering Consultants",
+        kind=Organization.Kind.CONSULTANT,
+        trade_licence_number="SHJ-CN-100234",
+        classification_grade="",
+        categories=["consultancy", "buildings"],
+    ),
+    "contractor": dict(
+        name_ar="شركة الخليج للمقاولات العامة",
+        name_en="Gulf General Contracting LLC",
+        kind=Organization.Kind.CONTRACTOR,
+        trade_licence_number="SHJ-CT-200871",
+        classification_grade="2",
+        categories=["buildings", "roads", "infrastructure"],
+    ),
+}
+
+# (e-mail, full name, role, organization key or None, is_staff/superuser)
+USERS = [
+    ("customer@demo.pwd.ae", "سارة المهيري", Role.CUSTOMER, "consultant", False),
+    ("contractor@demo.pwd.ae", "Omar Al Nuaimi", Role.CUSTOMER, "contractor", False),
+    ("agent@demo.pwd.ae", "مريم الشامسي", Role.HAPPINESS_AGENT, None, False),
+    ("reviewer@demo.pwd.ae", "Eng. Khalid Al Suwaidi", Role.REVIEWER, None, False),
+    ("contracts@demo.pwd.ae", "Eng. Huda Al Ali", Role.CONTRACTS_ENGINEER, None, False),
+    ("committee1@demo.pwd.ae", "Ahmed Al Marzooqi", Role.TENDER_COMMITTEE, None, False),
+    ("committee2@demo.pwd.ae", "Fatima Al Zarooni", Role.TENDER_COMMITTEE, None, False),
+    ("finance@demo.pwd.ae", "Yousef Al Hammadi", Role.FINANCE_OFFICER, None, False),
+    ("admin@demo.pwd.ae", "Portal Administrator", None, None, True),
+]
+
+
+def seed_accounts(stdout) -> None:
+    orgs = {}
+    expiry = timezone.localdate() + datetime.timedelta(days=365)
+    for key, spec in ORGANIZATIONS.items():
+        spec = dict(spec)
+        codes = spec.pop("categories")
+        org, _ = Organization.objects.get_or_create(
+            trade_licence_number=spec["trade_licence_number"],
+            defaults={**spec, "trade_licence_expiry": expiry},
+        )
+        org.categories.set(ClassificationCategory.objects.filter(code__in=codes))
+        orgs[key] = org
+    for email, name, role, org_key, is_admin in USERS:
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            user = User.objects.create_user(
+                email=email,
+                password=DEMO_PASSWORD,
+                full_name=name,
+                is_staff=is_admin,
+                is_superuser=is_admin,
+                organization=orgs.get(org_key),
+                organization_role=User.OrganizationRole.MANAGER
+                if org_key
+                else User.OrganizationRole.MEMBER,
+            )
+        if role:
+            user.groups.add(Group.objects.get(name=role))
+        EmailAddress.objects.update_or_create(
+            user=user, email=email, defaults={"verified": True, "primary": True}
+        )
+        stdout.write(f"  {email:28} {DEMO_PASSWORD}   {role or 'administrator'}")
+
+
+SEED_STEPS = [seed_accounts]
+
+
+class Command(BaseCommand):
+    help = "Create demo data: a login for every role and two customer organizations."
+
+    def handle(self, *args, **options) -> None:
+        self.stdout.write("Demo logins (e-mail, password, role):")
+        with transaction.atomic():
+            for step in SEED_STEPS:
+                step(self.stdout)
+        self.stdout.write(self.style.SUCCESS("Demo data is ready."))

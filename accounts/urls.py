@@ -1,0 +1,11 @@
+from django.urls import path
+
+from accounts import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("profile/", views.profile, name="profile"),
+    path("organization/", views.organization, name="organization"),
+    path("staff/", views.staff_home, name="staff_home"),
+]

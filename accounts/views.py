@@ -1,0 +1,57 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from accounts import selectors, services
+from accounts.decorators import staff_required
+from accounts.forms import OrganizationForm, ProfileForm
+from accounts.roles import user_roles
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        user = services.profile_update(actor=request.user, **form.cleaned_data)
+        messages.success(request, _("Your profile has been saved."))
+        # Follow the person's chosen language at once.
+        with translation.override(user.preferred_language):
+            return redirect("accounts:profile")
+    return render(request, "accounts/profile.html", {"form": form})
+
+
+@login_required
+def organization(request: HttpRequest) -> HttpResponse:
+    org = selectors.organization_for_user(user=request.user)
+    can_edit = org is None or request.user.manages_organization
+    form = None
+    if can_edit:
+        form = OrganizationForm(request.POST or None, instance=org)
+        if request.method == "POST" and form.is_valid():
+            data = dict(form.cleaned_data)
+            try:
+                if org is None:
+                    services.organization_create(actor=request.user, data=data)
+                    messages.success(request, _("Your organization has been registered."))
+                else:
+                    services.organization_update(actor=request.user, organization=org, data=data)
+                    messages.success(request, _("The organization's details have been saved."))
+            except services.NotAllowed:
+                messages.error(request, _("You cannot change this organization."))
+            return redirect("accounts:organization")
+    elif request.method == "POST":
+        messages.error(request, _("Only the organization's manager can change its details."))
+    members = selectors.organization_members(organization=org) if org else []
+    return render(
+        request,
+        "accounts/organization.html",
+        {"organization": org, "form": form, "members": members},
+    )
+
+
+@staff_required()
+def staff_home(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/staff_home.html", {"roles": sorted(user_roles(request.user))})

@@ -1,0 +1,65 @@
+"""Shared API pieces: the JSON error format and the API root."""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, status
+from rest_framework.decorators import api_view, permission_classes
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+    default_detail = "The object is not in a state that allows this action."
+
+
+def exception_handler(exc, context):
+    """Every API error is {"error": {"code", "message", "fields"?}} with a translated message."""
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound(_("Not found."))
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied(_("You do not have permission to do this."))
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        response.data = {
+            "error": {
+                "code": "invalid",
+                "message": _("The data sent is not valid."),
+                "fields": detail,
+            }
+        }
+    else:
+        codes = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
+        response.data = {
+            "error": {
+                "code": codes if isinstance(codes, str) else "error",
+                "message": str(exc.detail) if hasattr(exc, "detail") else str(exc),
+            }
+        }
+    return response
+
+
+# Names of the endpoints listed at the API root; each app adds its own as it lands.
+ROOT_ENDPOINTS = ["auth-token", "me", "organization", "schema", "docs"]
+
+
+@extend_schema(exclude=True)
+@api_view(["GET"])
+@permission_classes([AllowAny])
+def api_root(request: Request) -> Response:
+    links = {}
+    for name in ROOT_ENDPOINTS:
+        try:
+            links[name] = request.build_absolute_uri(reverse(f"api:{name}"))
+        except NoReverseMatch:
+            continue
+    return Response(links)
