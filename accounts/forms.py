@@ -3,6 +3,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization, User
+from portal.files import PrivateFileField
 
 
 class SignupDetailsForm(forms.Form):
@@ -35,6 +36,12 @@ class ProfileForm(forms.ModelForm):
 
 
 class OrganizationForm(forms.ModelForm):
+    trade_licence_copy = PrivateFileField(
+        kinds=("pdf", "jpeg", "png"),
+        required=False,
+        label=_("Copy of the trade licence"),
+    )
+
     class Meta:
         model = Organization
         fields = [

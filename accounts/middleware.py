@@ -12,6 +12,19 @@ _OPEN_PREFIXES = ("/static/", "/i18n/", "/healthz", "/favicon")
 _OPEN_SEGMENTS = ("/accounts/",)
 
 
+def _api_token_user(request):
+    """The user of an API token: DRF authenticates tokens in the view, after this middleware,
+    so without this look-up a token would bypass the MFA requirement."""
+    from rest_framework.authentication import TokenAuthentication
+    from rest_framework.exceptions import AuthenticationFailed
+
+    try:
+        result = TokenAuthentication().authenticate(request)
+    except AuthenticationFailed:
+        return None  # the view answers 401 itself
+    return result[0] if result else None
+
+
 def _has_totp(user) -> bool:
     from allauth.mfa.models import Authenticator
 
@@ -43,6 +56,8 @@ class StaffMFAMiddleware:
     def _blocked(request) -> bool:
         user = getattr(request, "user", None)
         path = request.path
+        if path.startswith("/api/") and not getattr(user, "is_authenticated", False):
+            user = _api_token_user(request)
         if not user or not is_staff_member(user):
             return False
         if path.startswith(_OPEN_PREFIXES) or any(s in path for s in _OPEN_SEGMENTS):

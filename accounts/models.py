@@ -85,6 +85,10 @@ class Organization(models.Model):
     def name(self) -> str:
         return self.name_ar if (get_language() or "ar").startswith("ar") else self.name_en
 
+    def user_can_view_files(self, user) -> bool:
+        """Members of the organization may open its files (e.g. the trade licence copy)."""
+        return user.is_authenticated and user.organization_id == self.pk
+
     @property
     def licence_expired(self) -> bool:
         return bool(self.trade_licence_expiry and self.trade_licence_expiry < timezone.localdate())

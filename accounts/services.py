@@ -1,50 +1,158 @@
 """Writes on users and organizations. Each takes the acting user as actor=."""
 
 from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization, User
+from portal.audit import audit_record
+from portal.documents import document_issue
+from portal.errors import DomainError
+from portal.files import private_file_store
+from portal.notifications import notify
+from portal.references import reference_next
+
+LICENCE_KINDS = ("pdf", "jpeg", "png")
 
 
-class NotAllowed(Exception):
-    pass
+class NotAllowed(DomainError):
+    code = "not_allowed"
+    default_message = _("You cannot change this organization.")
 
 
 @transaction.atomic
 def profile_update(*, actor: User, full_name: str, mobile: str, preferred_language: str) -> User:
-    actor.full_name = full_name
-    actor.mobile = mobile
-    actor.preferred_language = preferred_language
+    changed = {
+        name: value
+        for name, value in {
+            "full_name": full_name,
+            "mobile": mobile,
+            "preferred_language": preferred_language,
+        }.items()
+        if getattr(actor, name) != value
+    }
+    for name, value in changed.items():
+        setattr(actor, name, value)
     actor.save(update_fields=["full_name", "mobile", "preferred_language"])
+    if changed:
+        audit_record(
+            actor=actor, verb="profile_updated", obj=actor, data={"fields": sorted(changed)}
+        )
     return actor
 
 
+def _both_languages(choice) -> tuple[str, str]:
+    with translation.override("ar"):
+        ar = str(choice.label)
+    with translation.override("en"):
+        en = str(choice.label)
+    return ar, en
+
+
 @transaction.atomic
-def organization_create(*, actor: User, data: dict) -> Organization:
-    """Register an organization; the person who registers it becomes its manager.
+def organization_create(*, actor: User, data: dict, licence_file=None) -> Organization:
+    """Register an organization; the person who registers it becomes its manager and receives
+    a registration receipt (an issued document with a reference number) and an e-mail.
 
     Raises NotAllowed when the actor already belongs to an organization.
     """
     actor = User.objects.select_for_update().get(pk=actor.pk)
     if actor.organization_id:
         raise NotAllowed
+    data = dict(data)
     categories = data.pop("categories", [])
     organization = Organization.objects.create(**data)
     organization.categories.set(categories)
     actor.organization = organization
     actor.organization_role = User.OrganizationRole.MANAGER
     actor.save(update_fields=["organization", "organization_role"])
+    if licence_file is not None:
+        private_file_store(
+            actor=actor,
+            upload=licence_file,
+            purpose="trade_licence",
+            attach_to=organization,
+            kinds=LICENCE_KINDS,
+        )
+    audit_record(
+        actor=actor,
+        verb="organization_registered",
+        obj=organization,
+        data={"kind": organization.kind},
+    )
+
+    reference = reference_next(prefix="ORG")
+    kind_ar, kind_en = _both_languages(Organization.Kind(organization.kind))
+    registered_at = timezone.localtime().strftime("%Y-%m-%d %H:%M")
+    document_issue(
+        actor=actor,
+        kind="organization_receipt",
+        reference=reference,
+        owner=actor,
+        subject=organization,
+        title_ar="إيصال تسجيل جهة",
+        title_en="Organization registration receipt",
+        template="accounts/pdf/organization_receipt.html",
+        snapshot={
+            "name_ar": organization.name_ar,
+            "name_en": organization.name_en,
+            "kind_ar": kind_ar,
+            "kind_en": kind_en,
+            "trade_licence_number": organization.trade_licence_number,
+            "trade_licence_expiry": str(organization.trade_licence_expiry or ""),
+            "registered_by": actor.full_name,
+            "registered_at": registered_at,
+        },
+        public_summary={
+            "rows": [
+                ["اسم الجهة", "Organization", f"{organization.name_ar} / {organization.name_en}"],
+                ["نوع الجهة", "Kind", f"{kind_ar} / {kind_en}"],
+                ["تاريخ التسجيل", "Registered on", registered_at],
+            ]
+        },
+    )
+    notify(
+        recipient=actor,
+        kind="organization_registered",
+        obj=organization,
+        context={
+            "reference": reference,
+            "organization_name": organization.name_ar
+            if actor.preferred_language == "ar"
+            else organization.name_en,
+        },
+        link=reverse("accounts:organization"),
+    )
     return organization
 
 
 @transaction.atomic
-def organization_update(*, actor: User, organization: Organization, data: dict) -> Organization:
+def organization_update(
+    *, actor: User, organization: Organization, data: dict, licence_file=None
+) -> Organization:
     """Change an organization's details. Raises NotAllowed unless the actor manages it."""
     if not (actor.manages_organization and actor.organization_id == organization.pk):
         raise NotAllowed
+    organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    data = dict(data)
     categories = data.pop("categories", None)
+    changed = sorted(name for name, value in data.items() if getattr(organization, name) != value)
     for field, value in data.items():
         setattr(organization, field, value)
     organization.save()
     if categories is not None:
         organization.categories.set(categories)
+    if licence_file is not None:
+        private_file_store(
+            actor=actor,
+            upload=licence_file,
+            purpose="trade_licence",
+            attach_to=organization,
+            kinds=LICENCE_KINDS,
+        )
+        changed.append("trade_licence_copy")
+    audit_record(
+        actor=actor, verb="organization_updated", obj=organization, data={"fields": changed}
+    )
     return organization

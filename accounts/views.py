@@ -9,6 +9,7 @@ from accounts import selectors, services
 from accounts.decorators import staff_required
 from accounts.forms import OrganizationForm, ProfileForm
 from accounts.roles import user_roles
+from portal.documents import documents_owned_by
 
 
 @login_required
@@ -29,18 +30,21 @@ def organization(request: HttpRequest) -> HttpResponse:
     can_edit = org is None or request.user.manages_organization
     form = None
     if can_edit:
-        form = OrganizationForm(request.POST or None, instance=org)
+        form = OrganizationForm(request.POST or None, request.FILES or None, instance=org)
         if request.method == "POST" and form.is_valid():
             data = dict(form.cleaned_data)
-            try:
-                if org is None:
-                    services.organization_create(actor=request.user, data=data)
-                    messages.success(request, _("Your organization has been registered."))
-                else:
-                    services.organization_update(actor=request.user, organization=org, data=data)
-                    messages.success(request, _("The organization's details have been saved."))
-            except services.NotAllowed:
-                messages.error(request, _("You cannot change this organization."))
+            licence = data.pop("trade_licence_copy", None)
+            if org is None:
+                services.organization_create(actor=request.user, data=data, licence_file=licence)
+                messages.success(
+                    request,
+                    _("Your organization has been registered. The receipt is being prepared."),
+                )
+            else:
+                services.organization_update(
+                    actor=request.user, organization=org, data=data, licence_file=licence
+                )
+                messages.success(request, _("The organization's details have been saved."))
             return redirect("accounts:organization")
     elif request.method == "POST":
         messages.error(request, _("Only the organization's manager can change its details."))
@@ -48,7 +52,13 @@ def organization(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/organization.html",
-        {"organization": org, "form": form, "members": members},
+        {
+            "organization": org,
+            "form": form,
+            "members": members,
+            "licence_files": selectors.organization_licence_files(organization=org) if org else [],
+            "documents": documents_owned_by(user=request.user).filter(kind="organization_receipt"),
+        },
     )
 
 

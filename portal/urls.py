@@ -15,6 +15,7 @@ api_v1 = [
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("verify/<str:code>/", views.verify, name="verify"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"))),
@@ -26,6 +27,9 @@ urlpatterns += i18n_patterns(
     path("", views.home, name="home"),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
+    path("notifications/", views.notification_list, name="notifications"),
+    path("documents/<int:pk>/download/", views.document_download, name="document_download"),
+    path("files/<uuid:uuid>/", views.file_download, name="file_download"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     prefix_default_language=True,
 )

@@ -1,10 +1,17 @@
 import logging
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+
+from portal import documents, files, notifications
+from portal.errors import DomainError
+from portal.models import IssuedDocument
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +40,8 @@ def _check_redis() -> str:
 def _check_celery() -> str:
     from portal.celery import app
 
-    replies = app.control.inspect(timeout=1.5).ping() or {}
+    with app.connection_for_read(settings.CELERY_BROKER_URL) as conn:
+        replies = app.control.inspect(timeout=1.5, connection=conn).ping() or {}
     if not replies:
         raise RuntimeError("no worker answered")
     return f"ok ({len(replies)} worker{'s' if len(replies) != 1 else ''})"
@@ -59,3 +67,58 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse(
         {"status": "ok" if healthy else "error", "checks": report}, status=200 if healthy else 503
     )
+
+
+def verify(request: HttpRequest, code: str) -> HttpResponse:
+    """Public: what an issued document certifies, without private details."""
+    document = IssuedDocument.objects.filter(verification_code=code).first()
+    if document is None:
+        return render(request, "portal/verify.html", {"code": code}, status=404)
+    return render(request, "portal/verify.html", {"document": document, "code": code})
+
+
+def _attachment(fileobj, *, filename: str, content_type: str) -> FileResponse:
+    response = FileResponse(
+        fileobj, as_attachment=True, filename=filename, content_type=content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def document_download(request: HttpRequest, pk: int) -> HttpResponse:
+    document = documents.document_get_for_user(user=request.user, pk=pk)
+    if document.status != IssuedDocument.Status.READY or not document.pdf:
+        raise DomainError(
+            _("The document is still being generated; try again in a minute."),
+            code="document_pending",
+        )
+    return _attachment(
+        document.pdf.open("rb"),
+        filename=f"{document.reference}.pdf",
+        content_type="application/pdf",
+    )
+
+
+@login_required
+def file_download(request: HttpRequest, uuid) -> HttpResponse:
+    stored = files.private_file_get_for_user(user=request.user, uuid=uuid)
+    return _attachment(
+        stored.file.open("rb"),
+        filename=stored.original_name,
+        content_type=stored.content_type_detected,
+    )
+
+
+@login_required
+def notification_list(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        notifications.notifications_mark_read(actor=request.user)
+        return redirect("notifications")
+    page = Paginator(
+        notifications.notifications_for(user=request.user).select_related("recipient"), 25
+    ).get_page(request.GET.get("page"))
+    for item in page:
+        item.title = notifications.notification_subject_line(item)
+    return render(request, "portal/notifications.html", {"page": page})

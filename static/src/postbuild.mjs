@@ -26,7 +26,9 @@ for (const file of new Set(fontsUsed)) {
   copyFileSync(join(root, "node_modules", "@fontsource", family, "files", file), join(dist, "fonts", file));
 }
 const aegov = join(root, "node_modules", "@aegov", "design-system", "dist");
-copyFileSync(join(aegov, "aegov-scripts.min.js"), join(dist, "aegov-scripts.min.js"));
+for (const name of ["aegov-scripts.min.js", "aegov-scripts.min.js.map"]) {
+  copyFileSync(join(aegov, name), join(dist, name));
+}
 console.log(
   `portal.css: ${css.length} bytes (${before - css.length} of CDN font rules removed); ` +
     `${new Set(fontsUsed).size} fonts copied; ${readdirSync(dist).length} entries in static/dist`,

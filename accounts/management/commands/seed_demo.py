@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from accounts.models import ClassificationCategory, Organization, User
 from accounts.roles import Role
+from accounts.services import organization_create
 
 DEMO_PASSWORD = "Demo-pass-2026"
 
@@ -51,17 +52,9 @@ USERS = [
 
 
 def seed_accounts(stdout) -> None:
-    orgs = {}
+    """Users first; each customer registers its organization through the real service, which
+    also issues the registration receipt (a PDF with a QR verification code)."""
     expiry = timezone.localdate() + datetime.timedelta(days=365)
-    for key, spec in ORGANIZATIONS.items():
-        spec = dict(spec)
-        codes = spec.pop("categories")
-        org, _ = Organization.objects.get_or_create(
-            trade_licence_number=spec["trade_licence_number"],
-            defaults={**spec, "trade_licence_expiry": expiry},
-        )
-        org.categories.set(ClassificationCategory.objects.filter(code__in=codes))
-        orgs[key] = org
     for email, name, role, org_key, is_admin in USERS:
         user = User.objects.filter(email=email).first()
         if user is None:
@@ -71,16 +64,18 @@ def seed_accounts(stdout) -> None:
                 full_name=name,
                 is_staff=is_admin,
                 is_superuser=is_admin,
-                organization=orgs.get(org_key),
-                organization_role=User.OrganizationRole.MANAGER
-                if org_key
-                else User.OrganizationRole.MEMBER,
             )
         if role:
             user.groups.add(Group.objects.get(name=role))
         EmailAddress.objects.update_or_create(
             user=user, email=email, defaults={"verified": True, "primary": True}
         )
+        if org_key and user.organization_id is None:
+            spec = dict(ORGANIZATIONS[org_key])
+            codes = spec.pop("categories")
+            spec["categories"] = list(ClassificationCategory.objects.filter(code__in=codes))
+            spec["trade_licence_expiry"] = expiry
+            organization_create(actor=user, data=spec)
         stdout.write(f"  {email:28} {DEMO_PASSWORD}   {role or 'administrator'}")
 
 

@@ -1,0 +1,121 @@
+"""Issued documents: a snapshot row now, its bilingual PDF (WeasyPrint) from a Celery task."""
+
+import base64
+import io
+
+import qrcode
+import qrcode.image.svg
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.files.base import ContentFile
+from django.db import models, transaction
+from django.db.models import QuerySet
+from django.http import Http404
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+
+from portal.audit import audit_record
+from portal.models import IssuedDocument
+
+
+def verify_url(document: IssuedDocument) -> str:
+    return settings.SITE_URL + reverse("verify", args=[document.verification_code])
+
+
+def qr_data_uri(text: str) -> str:
+    image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
+    buffer = io.BytesIO()
+    image.save(buffer)
+    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def document_issue(
+    *,
+    actor,
+    kind: str,
+    reference: str,
+    owner,
+    subject: models.Model | None,
+    title_ar: str,
+    title_en: str,
+    template: str,
+    snapshot: dict,
+    public_summary: dict,
+) -> IssuedDocument:
+    """Record a document with a copy of the data it shows, then render its PDF after commit.
+
+    `snapshot` is everything the template shows (JSON-serialisable: copy it, do not point to
+    live rows); `public_summary` is the subset the public verification page may show, as
+    {"rows": [[label_ar, label_en, value], ...]}.
+    """
+    from portal.tasks import render_document
+
+    document = IssuedDocument.objects.create(
+        kind=kind,
+        reference=reference,
+        owner=owner,
+        content_type=ContentType.objects.get_for_model(subject) if subject else None,
+        object_id=str(subject.pk) if subject else "",
+        title_ar=title_ar,
+        title_en=title_en,
+        template=template,
+        snapshot=snapshot,
+        public_summary=public_summary,
+        issued_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    audit_record(
+        actor=actor,
+        verb="document_issued",
+        obj=document,
+        data={"kind": kind, "reference": reference},
+    )
+    transaction.on_commit(lambda: render_document.delay(document.pk))
+    return document
+
+
+def document_pdf_bytes(document: IssuedDocument) -> bytes:
+    from weasyprint import HTML
+
+    url = verify_url(document)
+    # The documents are bilingual; Arabic is the base language of the layout.
+    with translation.override("ar"):
+        html = render_to_string(
+            document.template,
+            {
+                "doc": document,
+                "data": document.snapshot,
+                "verify_url": url,
+                "qr": qr_data_uri(url),
+                "DEPARTMENT_NAME_AR": settings.DEPARTMENT_NAME_AR,
+                "DEPARTMENT_NAME_EN": settings.DEPARTMENT_NAME_EN,
+            },
+        )
+    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+
+
+def document_render(*, document_id: int) -> bool:
+    """Render the PDF once. Returns False when it was already rendered (idempotent)."""
+    with transaction.atomic():
+        document = IssuedDocument.objects.select_for_update().filter(pk=document_id).first()
+        if document is None or document.status == IssuedDocument.Status.READY:
+            return False
+        pdf = document_pdf_bytes(document)
+        document.pdf.save(f"{document.reference}.pdf", ContentFile(pdf), save=False)
+        document.status = IssuedDocument.Status.READY
+        document.save(update_fields=["pdf", "status"])
+    return True
+
+
+def document_get_for_user(*, user, pk: int) -> IssuedDocument:
+    """The owner and staff allowed to view documents see it; everyone else gets 404."""
+    document = IssuedDocument.objects.filter(pk=pk).first()
+    if document is None or not (
+        document.owner_id == user.pk or user.has_perm("portal.view_issueddocument")
+    ):
+        raise Http404
+    return document
+
+
+def documents_owned_by(*, user) -> QuerySet[IssuedDocument]:
+    return IssuedDocument.objects.filter(owner=user).order_by("-issued_at")

@@ -1,0 +1,64 @@
+"""Staff roles must set up TOTP before any staff page or API call works (STAFF_MFA_REQUIRED)."""
+
+import pytest
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.urls import resolve
+from rest_framework.authtoken.models import Token
+
+
+@pytest.fixture
+def mfa_required(settings):
+    settings.STAFF_MFA_REQUIRED = True
+
+
+def _activate_totp(user) -> None:
+    TOTP.activate(user, generate_totp_secret())
+
+
+def test_staff_without_totp_is_sent_to_totp_setup(client, reviewer, mfa_required):
+    client.force_login(reviewer)
+    response = client.get("/ar/staff/")
+    assert response.status_code == 302
+    assert resolve(response.url).url_name == "mfa_activate_totp"
+    assert response.url.startswith("/ar/")
+
+
+def test_staff_without_totp_gets_json_403_from_the_api(client, reviewer, mfa_required):
+    client.force_login(reviewer)
+    response = client.get("/api/v1/me/")
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "mfa_required"
+
+
+def test_staff_token_does_not_bypass_mfa(client, reviewer, mfa_required):
+    # A token issued before MFA became mandatory must not open the API either.
+    token = Token.objects.create(user=reviewer)
+    response = client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "mfa_required"
+
+
+def test_staff_with_totp_opens_staff_page_and_api(client, reviewer, mfa_required):
+    _activate_totp(reviewer)
+    client.force_login(reviewer)
+    assert client.get("/ar/staff/").status_code == 200
+    assert client.get("/api/v1/me/").status_code == 200
+
+
+def test_totp_setup_page_itself_stays_open(client, reviewer, mfa_required):
+    # Were it blocked too, the redirect above would loop (the client raises RedirectCycleError).
+    client.force_login(reviewer)
+    response = client.get("/ar/accounts/2fa/totp/activate/", follow=True)
+    assert response.status_code == 200
+
+
+def test_customer_is_never_sent_to_mfa(client, customer, mfa_required):
+    client.force_login(customer)
+    assert client.get("/ar/profile/").status_code == 200
+    assert client.get("/api/v1/me/").status_code == 200
+
+
+def test_without_the_setting_staff_need_no_totp(client, reviewer, settings):
+    settings.STAFF_MFA_REQUIRED = False
+    client.force_login(reviewer)
+    assert client.get("/ar/staff/").status_code == 200

@@ -1,0 +1,100 @@
+"""Persona fixtures (one per kind of person), browser and Celery worker fixtures."""
+
+import os
+
+import pytest
+
+from accounts.roles import Role
+from tests.factories import CustomerFactory, UserFactory
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+
+
+# --- personas ---------------------------------------------------------------------------------
+@pytest.fixture
+def customer(db):
+    return CustomerFactory(full_name="سارة المهيري", email="customer@example.ae")
+
+
+@pytest.fixture
+def other_customer(db):
+    return CustomerFactory(full_name="Other Customer", email="other@example.ae")
+
+
+@pytest.fixture
+def agent(db):
+    return UserFactory(role=Role.HAPPINESS_AGENT, email="agent@example.ae")
+
+
+@pytest.fixture
+def reviewer(db):
+    return UserFactory(role=Role.REVIEWER, email="reviewer@example.ae")
+
+
+@pytest.fixture
+def contracts_engineer(db):
+    return UserFactory(role=Role.CONTRACTS_ENGINEER, email="contracts@example.ae")
+
+
+@pytest.fixture
+def committee_member(db):
+    return UserFactory(role=Role.TENDER_COMMITTEE, email="committee@example.ae")
+
+
+@pytest.fixture
+def finance(db):
+    return UserFactory(role=Role.FINANCE_OFFICER, email="finance@example.ae")
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(email="admin@example.ae", is_staff=True, is_superuser=True)
+
+
+# --- browser (pytest-playwright on Debian's Chromium) -----------------------------------------
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
+
+
+# --- a real Celery worker on Redis ------------------------------------------------------------
+@pytest.fixture
+def celery_worker(transactional_db, settings):
+    """Run a real Celery worker (in a thread) consuming from Redis for the duration of a test.
+
+    The test's database writes must be committed for the worker to see them, hence
+    transactional_db. Fails, never skips, when Redis cannot be reached.
+    """
+    from celery.contrib.testing.worker import start_worker
+
+    from portal.celery import app
+
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    saved = {k: app.conf[k] for k in ("broker_url", "task_always_eager")}
+    app.conf.update(broker_url=url, task_always_eager=False)
+    _reset_pool(app)
+    settings.CELERY_BROKER_URL = url
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    app.connection_for_write().ensure_connection(max_retries=2)
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as worker:
+        yield worker
+    app.conf.update(saved)
+    _reset_pool(app)
+
+
+def _reset_pool(app) -> None:
+    """Drop pooled broker connections made with an earlier broker URL."""
+    if app._pool is not None:
+        app._pool.force_close_all()
+        app._pool = None

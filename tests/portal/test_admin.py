@@ -1,0 +1,49 @@
+"""The Django admin opens for every model, and the demo data seeds once and logs in."""
+
+import pytest
+from django.contrib import admin
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+from django.urls import reverse
+
+from accounts.management.commands.seed_demo import DEMO_PASSWORD, USERS
+from accounts.models import Organization, User
+from accounts.roles import Role
+
+
+def _changelists() -> list[str]:
+    return [
+        f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist"
+        for model in admin.site._registry
+    ]
+
+
+@pytest.mark.parametrize("url_name", _changelists())
+def test_admin_changelist_opens_with_a_search(client, admin_user, url_name):
+    client.force_login(admin_user)
+    response = client.get(reverse(url_name), {"q": "x"})
+    assert response.status_code == 200
+
+
+def test_seed_demo_is_idempotent(db):
+    call_command("seed_demo")
+    call_command("seed_demo")
+    assert User.objects.count() == 9
+    assert Organization.objects.count() == 2
+
+
+def test_every_demo_user_logs_in_with_the_printed_password(client, db, capsys):
+    call_command("seed_demo")
+    printed = capsys.readouterr().out
+    assert DEMO_PASSWORD in printed
+    for email, *_ in USERS:
+        assert email in printed
+        assert client.login(email=email, password=DEMO_PASSWORD), email
+        client.logout()
+
+
+def test_every_role_has_its_demo_user(db):
+    call_command("seed_demo")
+    for role in Role:
+        assert Group.objects.get(name=role).user_set.exists(), role
+    assert User.objects.filter(is_superuser=True, email="admin@demo.pwd.ae").exists()
