@@ -51,7 +51,7 @@ def auth_token(request: Request) -> Response:
     return Response({"token": token.key})
 
 
-@extend_schema(responses=MeSerializer, tags=["accounts"])
+@extend_schema(request=MeSerializer, responses=MeSerializer, tags=["accounts"])
 @api_view(["GET", "PATCH"])
 def me(request: Request) -> Response:
     """The signed-in person's profile; PATCH changes name, mobile and language."""

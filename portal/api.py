@@ -12,6 +12,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from portal.errors import DomainError
+
 
 class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
@@ -21,7 +23,10 @@ class Conflict(exceptions.APIException):
 
 def exception_handler(exc, context):
     """Every API error is {"error": {"code", "message", "fields"?}} with a translated message."""
-    if isinstance(exc, Http404):
+    if isinstance(exc, DomainError):
+        # A service refused the move in the object's current state: 409 with the error's code.
+        exc = Conflict(detail=str(exc.message), code=exc.code)
+    elif isinstance(exc, Http404):
         exc = exceptions.NotFound(_("Not found."))
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(_("You do not have permission to do this."))

@@ -149,7 +149,8 @@ def notifications_pending_stale(*, older_than: timedelta) -> QuerySet[Notificati
 
 def notifications_sweep(*, older_than: timedelta | None = None) -> int:
     """Queue again every notification still pending after a few minutes. Returns how many."""
-    older_than = older_than or timedelta(minutes=settings.NOTIFICATION_SWEEP_AFTER_MINUTES)
+    if older_than is None:  # not `or`: timedelta(0) is falsy but means "everything pending"
+        older_than = timedelta(minutes=settings.NOTIFICATION_SWEEP_AFTER_MINUTES)
     ids = list(notifications_pending_stale(older_than=older_than).values_list("pk", flat=True))
     for pk in ids:
         _enqueue(pk)

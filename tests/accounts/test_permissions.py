@@ -42,7 +42,7 @@ def test_customer_cannot_reach_the_admin_index(client, customer):
 
 
 @pytest.mark.parametrize("persona", [*STAFF_PERSONAS, "admin_user"])
-def test_each_staff_persona_opens_the_staff_workspace(client, request, persona):
+def test_each_staff_persona_opens_the_staff_workspace(client, db, request, persona):
     user = request.getfixturevalue(persona)
     client.force_login(user)
     response = client.get("/ar/staff/")

@@ -11,6 +11,12 @@ from accounts.models import Organization, User
 from accounts.roles import Role
 
 
+@pytest.fixture(autouse=True)
+def _fast_hasher(settings):
+    # seed_demo hashes nine passwords per run; the default hasher makes that take seconds.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def _changelists() -> list[str]:
     return [
         f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist"
