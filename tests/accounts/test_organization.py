@@ -3,6 +3,8 @@
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 from django.utils.html import escape
 
@@ -54,7 +56,9 @@ def test_customer_registers_an_organization_and_manages_it(client, newcomer):
     assert organization.classification_grade == "3"
     assert [c.code for c in organization.categories.all()] == ["roads"]
     assert newcomer.organization_role == User.OrganizationRole.MANAGER
-    assert _shows(client.get("/ar/organization/"), "Your organization has been registered.")
+    page = client.get("/ar/organization/").content.decode()
+    assert "alert-success" in page
+    assert "مقاولات النخيل" in page
 
 
 @pytest.mark.parametrize(
@@ -156,3 +160,17 @@ def test_profile_update_rejects_a_bad_mobile(client, customer):
     customer.refresh_from_db()
     assert customer.mobile == ""
     assert customer.full_name == "سارة المهيري"
+
+
+def test_organization_page_query_count_does_not_grow_with_members(client, customer):
+    client.force_login(customer)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/ar/organization/").status_code == 200
+        return len(captured)
+
+    one = queries()
+    for _ in range(20):
+        UserFactory(organization=customer.organization)
+    assert queries() == one

@@ -6,8 +6,10 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.contrib.staticfiles import finders
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
-from accounts.models import User
+from accounts.models import ClassificationCategory, User
 from accounts.roles import Role
 from tests.factories import PASSWORD, OrganizationFactory, UserFactory
 
@@ -31,9 +33,7 @@ def customer(db):
 
 
 def _token_for(client, email: str, password: str = PASSWORD, **headers):
-    return client.post(
-        "/api/v1/auth/token/", {"email": email, "password": password}, **headers
-    )
+    return client.post("/api/v1/auth/token/", {"email": email, "password": password}, **headers)
 
 
 def test_token_authenticates_me_with_roles_and_organization(client, customer):
@@ -52,9 +52,7 @@ def test_token_authenticates_me_with_roles_and_organization(client, customer):
 
 def test_wrong_password_is_401_invalid_credentials(client, customer):
     # English only: locale/ar is still being translated, so the Arabic message is not checked.
-    response = _token_for(
-        client, customer.email, "Wrong-pass-2026", HTTP_ACCEPT_LANGUAGE="en"
-    )
+    response = _token_for(client, customer.email, "Wrong-pass-2026", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 401
     assert response.json() == {
         "error": {
@@ -127,3 +125,18 @@ def test_docs_load_swagger_from_this_site(client, db):
     for asset in assets:
         assert asset.startswith("/static/"), asset
         assert finders.find(asset.removeprefix("/static/")), asset
+
+
+def _queries(client, path: str, **headers) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(path, **headers).status_code == 200
+    return len(queries)
+
+
+def test_me_query_count_does_not_grow_with_categories(client, customer):
+    client.force_login(customer)
+    organization = customer.organization
+    organization.categories.set(ClassificationCategory.objects.all()[:1])
+    one = _queries(client, "/api/v1/me/")
+    organization.categories.set(ClassificationCategory.objects.all())
+    assert _queries(client, "/api/v1/me/") == one
