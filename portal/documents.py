@@ -2,6 +2,7 @@
 
 import base64
 import io
+import logging
 
 import qrcode
 import qrcode.image.svg
@@ -14,9 +15,12 @@ from django.http import Http404
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
+from kombu.exceptions import OperationalError
 
 from portal.audit import audit_record
 from portal.models import IssuedDocument
+
+logger = logging.getLogger(__name__)
 
 
 def verify_url(document: IssuedDocument) -> str:
@@ -49,8 +53,6 @@ def document_issue(
     live rows); `public_summary` is the subset the public verification page may show, as
     {"rows": [[label_ar, label_en, value], ...]}.
     """
-    from portal.tasks import render_document
-
     document = IssuedDocument.objects.create(
         kind=kind,
         reference=reference,
@@ -70,8 +72,18 @@ def document_issue(
         obj=document,
         data={"kind": kind, "reference": reference},
     )
-    transaction.on_commit(lambda: render_document.delay(document.pk))
+    transaction.on_commit(lambda: _queue_render(document.pk))
     return document
+
+
+def _queue_render(document_id: int) -> None:
+    """Queue rendering; a broker outage must not break the change that was just committed."""
+    from portal.tasks import render_document
+
+    try:
+        render_document.delay(document_id)
+    except OperationalError:  # the broker is unreachable; the row stays pending
+        logger.warning("could not queue rendering of document %s", document_id, exc_info=True)
 
 
 def document_pdf_bytes(document: IssuedDocument) -> bytes:

@@ -10,6 +10,12 @@ from tests.factories import CustomerFactory, UserFactory
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    # Every persona hashes a password; the production hasher would make that the slow part.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 # --- personas ---------------------------------------------------------------------------------
 @pytest.fixture
 def customer(db):

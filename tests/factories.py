@@ -24,6 +24,15 @@ class OrganizationFactory(factory.django.DjangoModelFactory):
     )
 
 
+def _add_role(user, create, role) -> None:
+    user.save()
+    if role:
+        user.groups.add(Group.objects.get(name=role))
+    EmailAddress.objects.get_or_create(
+        user=user, email=user.email, defaults={"verified": True, "primary": True}
+    )
+
+
 class UserFactory(factory.django.DjangoModelFactory):
     """A user with a verified e-mail; `role` names the group to add."""
 
@@ -35,17 +44,12 @@ class UserFactory(factory.django.DjangoModelFactory):
     full_name = factory.Sequence(lambda n: f"Test Person {n}")
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
-    @factory.post_generation
-    def role(self, create, extracted, **kwargs):
-        self.save()
-        if extracted:
-            self.groups.add(Group.objects.get(name=extracted))
-        EmailAddress.objects.get_or_create(
-            user=self, email=self.email, defaults={"verified": True, "primary": True}
-        )
+    role = factory.PostGeneration(lambda user, create, role, **kw: _add_role(user, create, role))
 
 
 class CustomerFactory(UserFactory):
     organization = factory.SubFactory(OrganizationFactory)
     organization_role = User.OrganizationRole.MANAGER
-    role = Role.CUSTOMER
+    role = factory.PostGeneration(
+        lambda user, create, role, **kw: _add_role(user, create, role or Role.CUSTOMER)
+    )

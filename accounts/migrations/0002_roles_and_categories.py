@@ -2,35 +2,11 @@
 
 from django.db import migrations
 
-ROLES = [
-    "customer",
-    "happiness_agent",
-    "reviewer",
-    "contracts_engineer",
-    "tender_committee",
-    "finance_officer",
-]
-
-CATEGORIES = [
-    ("buildings", "مباني", "Buildings"),
-    ("roads", "طرق وجسور", "Roads and bridges"),
-    ("infrastructure", "بنية تحتية وصرف", "Infrastructure and drainage"),
-    ("electromechanical", "أعمال كهروميكانيكية", "Electromechanical works"),
-    ("maintenance", "صيانة", "Maintenance"),
-    ("landscaping", "تنسيق حدائق", "Landscaping"),
-    ("supplies", "توريدات", "Supplies"),
-    ("consultancy", "استشارات هندسية", "Engineering consultancy"),
-]
+from accounts.reference_data import ROLES, ensure_reference_data
 
 
 def forwards(apps, schema_editor):
-    Group = apps.get_model("auth", "Group")
-    Category = apps.get_model("accounts", "ClassificationCategory")
-    for name in ROLES:
-        Group.objects.get_or_create(name=name)
-    for code, name_ar, name_en in CATEGORIES:
-        Category.objects.update_or_create(code=code, defaults={"name_ar": name_ar,
-                                                               "name_en": name_en})
+    ensure_reference_data(apps)
 
 
 def backwards(apps, schema_editor):

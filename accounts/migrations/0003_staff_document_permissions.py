@@ -4,21 +4,15 @@ check the object); customers see only their own."""
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-STAFF_ROLES = ["happiness_agent", "reviewer", "contracts_engineer", "tender_committee",
-               "finance_officer"]
-CODENAMES = ["view_issueddocument", "view_privatefile"]
+from accounts.reference_data import ensure_reference_data
 
 
 def forwards(apps, schema_editor):
+    # Permissions are normally created after all migrations; this one needs them now.
     portal = apps.get_app_config("portal")
     portal.models_module = True
     create_permissions(portal, verbosity=0, apps=apps)
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    perms = list(Permission.objects.filter(content_type__app_label="portal",
-                                           codename__in=CODENAMES))
-    for group in Group.objects.filter(name__in=STAFF_ROLES):
-        group.permissions.add(*perms)
+    ensure_reference_data(apps)
 
 
 class Migration(migrations.Migration):

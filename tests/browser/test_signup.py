@@ -1,10 +1,8 @@
 """Sign-up in Arabic, from the form to the profile page, in a real browser."""
 
-import importlib
 import re
 
 import pytest
-from django.apps import apps
 from django.contrib.auth.models import Group
 from playwright.sync_api import Page, expect
 
@@ -23,17 +21,6 @@ def outbox(settings, mailoutbox):
     return mailoutbox
 
 
-@pytest.fixture
-def reference_data(transactional_db):
-    """The role groups and categories of the data migration.
-
-    Each transactional test ends by flushing the database, which takes migration data with it;
-    serialized_rollback cannot restore it (content types recreated by the flush collide).
-    """
-    migration = importlib.import_module("accounts.migrations.0002_roles_and_categories")
-    migration.forwards(apps, None)
-
-
 def _confirmation_link(message) -> str:
     match = re.search(r"https?://\S+/accounts/confirm-email/[^/\s]+/", message.body)
     assert match, message.body
@@ -42,7 +29,7 @@ def _confirmation_link(message) -> str:
 
 @pytest.mark.browser
 def test_customer_signs_up_confirms_and_signs_in_in_arabic(
-    page: Page, live_server, reference_data, outbox
+    page: Page, live_server, outbox
 ):
     page.goto(f"{live_server.url}/ar/accounts/signup/")
     expect(page.locator("html")).to_have_attribute("dir", "rtl")

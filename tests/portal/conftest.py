@@ -1,7 +1,11 @@
 """Fixtures for the shared-core tests: working customer personas, a fast password hasher, a
 private file store in a temporary directory, and a broker that cannot be reached."""
 
+import importlib
+
 import pytest
+from django.apps import apps
+from django.contrib.auth.models import Group, Permission
 from django.core.files.storage import storages
 
 from accounts.models import User
@@ -44,6 +48,26 @@ def newcomer(db, fast_hasher):
 
 
 @pytest.fixture
+def reference_data(transactional_db):
+    """Put back the rows of accounts' data migrations (role groups with their permissions,
+    classification categories) for a transactional test.
+
+    Every transactional test ends with a flush: content types and permissions come back through
+    post_migrate, the data migrations' rows do not, so a later transactional test in the same
+    run would find no role groups. Both migrations are idempotent.
+    """
+    roles = importlib.import_module("accounts.migrations.0002_roles_and_categories")
+    staff = importlib.import_module("accounts.migrations.0003_staff_document_permissions")
+    roles.forwards(apps, None)
+    permissions = list(
+        Permission.objects.filter(content_type__app_label="portal", codename__in=staff.CODENAMES)
+    )
+    assert len(permissions) == len(staff.CODENAMES)
+    for group in Group.objects.filter(name__in=staff.STAFF_ROLES):
+        group.permissions.add(*permissions)
+
+
+@pytest.fixture
 def private_media(settings, tmp_path, monkeypatch):
     """Point the private storage (uploads and issued PDFs) at a temporary directory.
 
@@ -61,11 +85,34 @@ def private_media(settings, tmp_path, monkeypatch):
     return location
 
 
-def _reset_pool(app) -> None:
-    """Drop pooled broker connections made with an earlier broker URL."""
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
+def _forget_broker_connections(app) -> None:
+    """Close and forget every pooled broker connection and producer.
+
+    Dropping only app._pool (as tests/conftest.py's _reset_pool does) is not enough: kombu
+    keeps the closed pool in its global registry, keyed by broker URL, and Celery keeps its
+    producer pool in app.amqp; the next publish in this process would then fail with
+    "Acquire on closed pool".
+    """
+    from kombu import pools
+
+    pools.reset()
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def live_worker(fresh_broker_connections, celery_worker):
+    """tests/conftest.py's real Celery worker, with broker connections made afresh."""
+    return celery_worker
+
+
+@pytest.fixture
+def fresh_broker_connections():
+    from portal.celery import app
+
+    _forget_broker_connections(app)
+    yield
+    _forget_broker_connections(app)
 
 
 @pytest.fixture
@@ -79,11 +126,11 @@ def broker_down(settings):
 
     def restore() -> None:
         app.conf.update(saved)
-        _reset_pool(app)
+        _forget_broker_connections(app)
         settings.CELERY_BROKER_URL, settings.CELERY_TASK_ALWAYS_EAGER = saved_settings
 
     app.conf.update(broker_url="redis://127.0.0.1:1/0", task_always_eager=False)
-    _reset_pool(app)
+    _forget_broker_connections(app)
     settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
     settings.CELERY_TASK_ALWAYS_EAGER = False
     try:

@@ -10,11 +10,8 @@ from accounts.management.commands.seed_demo import DEMO_PASSWORD, USERS
 from accounts.models import Organization, User
 from accounts.roles import Role
 
-
-@pytest.fixture(autouse=True)
-def _fast_hasher(settings):
-    # seed_demo hashes nine passwords per run; the default hasher makes that take seconds.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# seed_demo hashes nine passwords per run; the default hasher makes that take seconds.
+pytestmark = pytest.mark.usefixtures("fast_hasher")
 
 
 def _changelists() -> list[str]:

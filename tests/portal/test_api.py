@@ -9,27 +9,14 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from accounts.models import ClassificationCategory, User
-from accounts.roles import Role
-from tests.factories import PASSWORD, OrganizationFactory, UserFactory
+from accounts.models import ClassificationCategory
+from tests.factories import PASSWORD
 
 
 @pytest.fixture(autouse=True)
 def _fresh_throttle():
     # The token endpoint is throttled per IP in the cache; earlier tests must not use it up.
     cache.clear()
-
-
-@pytest.fixture
-def customer(db):
-    # Stands in for the conftest persona while tests/factories.py's CustomerFactory is broken.
-    return UserFactory(
-        role=Role.CUSTOMER,
-        full_name="سارة المهيري",
-        email="customer@example.ae",
-        organization=OrganizationFactory(name_en="Riyada Consultants"),
-        organization_role=User.OrganizationRole.MANAGER,
-    )
 
 
 def _token_for(client, email: str, password: str = PASSWORD, **headers):
@@ -46,7 +33,7 @@ def test_token_authenticates_me_with_roles_and_organization(client, customer):
     body = me.json()
     assert body["email"] == "customer@example.ae"
     assert body["roles"] == ["customer"]
-    assert body["organization"]["name_en"] == "Riyada Consultants"
+    assert body["organization"]["name_en"] == customer.organization.name_en
     assert body["organization_role"] == "manager"
 
 

@@ -109,9 +109,12 @@ def test_database_refuses_update_and_delete(person):
             "UPDATE portal_auditevent SET verb = 'x'",
             "DELETE FROM portal_auditevent",
         ):
-            with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-                with connection.cursor() as cursor:
-                    cursor.execute(sql)
+            with (
+                pytest.raises(DatabaseError, match="append-only"),
+                transaction.atomic(),
+                connection.cursor() as cursor,
+            ):
+                cursor.execute(sql)
         with pytest.raises(DatabaseError), transaction.atomic():
             AuditEvent.objects.filter(pk=event.pk).update(verb="x")
         with pytest.raises(DatabaseError), transaction.atomic():
@@ -137,7 +140,7 @@ def test_admin_lists_and_filters_events_but_cannot_change_add_or_delete(client, 
     listing = client.get("/admin/portal/auditevent/", {"verb": "organization_checked"})
     assert listing.status_code == 200
     assert list(listing.context["cl"].result_list) == [kept]
-    assert f'href="{kept.pk}/change/' in listing.content.decode().replace("/admin/portal/auditevent/", "")
+    assert f"/admin/portal/auditevent/{kept.pk}/change/" in listing.content.decode()
 
     change_url = f"/admin/portal/auditevent/{kept.pk}/change/"
     assert client.get(change_url).status_code == 200  # view-only page

@@ -163,10 +163,13 @@ def test_failure_after_the_transition_in_the_outer_transaction_leaves_nothing(
     notification = _notification()
     calls = []
 
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(RuntimeError), transaction.atomic():
-            _send(notification, actor, on_commit=[lambda: calls.append("side effect")])
-            raise RuntimeError("the rest of the service failed")
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        _send(notification, actor, on_commit=[lambda: calls.append("side effect")])
+        raise RuntimeError("the rest of the service failed")
 
     notification.refresh_from_db()
     assert notification.status == Status.PENDING
