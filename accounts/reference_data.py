@@ -50,5 +50,7 @@ def ensure_reference_data(apps) -> None:
 
 
 def on_post_migrate(sender, apps=None, **kwargs) -> None:
-    if apps is not None and sender.label == "accounts":
-        ensure_reference_data(apps)
+    # migrate passes the migration state's apps; flush (e.g. between tests) passes none.
+    if apps is None:
+        from django.apps import apps
+    ensure_reference_data(apps)

@@ -35,7 +35,7 @@ def notify(
 ) -> list[Notification]:
     """Tell `recipient` about something: always in the portal, by e-mail, and by SMS when SMS
     is switched on and they have a mobile number. `kind` names the templates
-    emails/<kind>_subject.txt, _body.txt, _body.html (and _sms.txt). `context` must be
+    emails/<kind>_subject.txt, _body.txt (also the SMS text) and _body.html. `context` must be
     JSON-serialisable: it is stored, and rendered later in the recipient's language."""
     channels = [Notification.Channel.EMAIL]
     if sms_enabled() and getattr(recipient, "mobile", ""):

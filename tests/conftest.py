@@ -5,6 +5,7 @@ import os
 import pytest
 
 from accounts.roles import Role
+from tests.brokers import reset_broker_connections
 from tests.factories import CustomerFactory, UserFactory
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -89,18 +90,11 @@ def celery_worker(transactional_db, settings):
     url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
     saved = {k: app.conf[k] for k in ("broker_url", "task_always_eager")}
     app.conf.update(broker_url=url, task_always_eager=False)
-    _reset_pool(app)
+    reset_broker_connections(app)
     settings.CELERY_BROKER_URL = url
     settings.CELERY_TASK_ALWAYS_EAGER = False
     app.connection_for_write().ensure_connection(max_retries=2)
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as worker:
         yield worker
     app.conf.update(saved)
-    _reset_pool(app)
-
-
-def _reset_pool(app) -> None:
-    """Drop pooled broker connections made with an earlier broker URL."""
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
+    reset_broker_connections(app)

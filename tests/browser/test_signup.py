@@ -28,9 +28,7 @@ def _confirmation_link(message) -> str:
 
 
 @pytest.mark.browser
-def test_customer_signs_up_confirms_and_signs_in_in_arabic(
-    page: Page, live_server, outbox
-):
+def test_customer_signs_up_confirms_and_signs_in_in_arabic(page: Page, live_server, outbox):
     page.goto(f"{live_server.url}/ar/accounts/signup/")
     expect(page.locator("html")).to_have_attribute("dir", "rtl")
     page.locator("input[name=email]").fill(EMAIL)

@@ -11,8 +11,6 @@ from portal.audit import AuditContextMiddleware, audit_record, audit_timeline
 from portal.models import AuditEvent
 from tests.factories import OrganizationFactory, UserFactory
 
-pytestmark = pytest.mark.usefixtures("fast_hasher")
-
 
 @pytest.fixture
 def person(db):

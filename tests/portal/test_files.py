@@ -17,8 +17,6 @@ from portal.audit import audit_timeline
 from portal.files import detect_kind, validate_upload
 from portal.models import PrivateFile
 
-pytestmark = pytest.mark.usefixtures("fast_hasher")
-
 PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 20
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 20

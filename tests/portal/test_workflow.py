@@ -23,8 +23,6 @@ from portal.models import AuditEvent, Notification
 from portal.workflow import transition
 from tests.factories import UserFactory
 
-pytestmark = pytest.mark.usefixtures("fast_hasher")
-
 Status = Notification.Status
 
 
