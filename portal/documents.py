@@ -3,6 +3,7 @@
 import base64
 import io
 import logging
+from datetime import timedelta
 
 import qrcode
 import qrcode.image.svg
@@ -14,7 +15,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from kombu.exceptions import OperationalError
 
 from portal.audit import audit_record
@@ -84,6 +85,19 @@ def _queue_render(document_id: int) -> None:
         render_document.delay(document_id)
     except OperationalError:  # the broker is unreachable; the row stays pending
         logger.warning("could not queue rendering of document %s", document_id, exc_info=True)
+
+
+def documents_sweep(*, older_than: timedelta = timedelta(minutes=5)) -> int:
+    """Queue again the rendering of documents still pending (e.g. the broker was down when
+    they were issued). Returns how many."""
+    ids = list(
+        IssuedDocument.objects.filter(
+            status=IssuedDocument.Status.PENDING, issued_at__lte=timezone.now() - older_than
+        ).values_list("pk", flat=True)
+    )
+    for pk in ids:
+        _queue_render(pk)
+    return len(ids)
 
 
 def document_pdf_bytes(document: IssuedDocument) -> bytes:

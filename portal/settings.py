@@ -210,6 +210,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "sweep-notifications": {"task": "portal.tasks.sweep_notifications", "schedule": 120.0},
+    "sweep-documents": {"task": "portal.tasks.sweep_documents", "schedule": 300.0},
 }
 
 # --- Notifications: the outbox sweep re-queues rows still pending after this many minutes;

@@ -30,3 +30,8 @@ def sweep_notifications() -> int:
 @shared_task(acks_late=True, autoretry_for=(OSError,), max_retries=3, retry_backoff=10)
 def render_document(document_id: int) -> bool:
     return documents.document_render(document_id=document_id)
+
+
+@shared_task(acks_late=True)
+def sweep_documents() -> int:
+    return documents.documents_sweep()

@@ -18,6 +18,7 @@ from django.utils import translation
 
 from accounts.models import Organization
 from accounts.services import organization_create
+from portal.documents import documents_sweep
 from portal.models import IssuedDocument, Notification
 from portal.notifications import (
     MAX_ATTEMPTS,
@@ -232,6 +233,11 @@ def test_broker_down_commits_the_change_and_the_sweep_sends_it_once(
     [message] = mail.outbox
     assert message.to == [newcomer.email]
     assert row.context["reference"] in message.subject
+
+    # The document sweep renders the receipt that could not be queued, once.
+    assert documents_sweep(older_than=datetime.timedelta(0)) == 1
+    assert IssuedDocument.objects.get(owner=newcomer).status == IssuedDocument.Status.READY
+    assert documents_sweep(older_than=datetime.timedelta(0)) == 0
 
 
 def test_sweep_leaves_recent_rows_to_the_normal_delivery(settings):
