@@ -9,6 +9,7 @@ from django.urls import reverse
 from accounts.management.commands.seed_demo import DEMO_PASSWORD, USERS
 from accounts.models import Organization, User
 from accounts.roles import Role
+from portal.models import IssuedDocument
 
 # seed_demo hashes nine passwords per run; the default hasher makes that take seconds.
 pytestmark = pytest.mark.usefixtures("fast_hasher")
@@ -50,3 +51,19 @@ def test_every_role_has_its_demo_user(db):
     for role in Role:
         assert Group.objects.get(name=role).user_set.exists(), role
     assert User.objects.filter(is_superuser=True, email="admin@demo.pwd.ae").exists()
+
+
+def test_seed_demo_issues_receipts_whose_verify_page_works(
+    client, db, private_media, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo")
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo")
+    documents = list(IssuedDocument.objects.filter(kind="organization_receipt"))
+    assert len(documents) == 2  # one per demo organization, not one per run
+    for document in documents:
+        assert document.status == IssuedDocument.Status.READY
+        page = client.get(reverse("verify", args=[document.verification_code]))
+        assert page.status_code == 200
+        assert document.reference in page.content.decode()
