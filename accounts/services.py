@@ -21,6 +21,16 @@ class NotAllowed(DomainError):
     default_message = _("You cannot change this organization.")
 
 
+def _store_licence_copy(*, actor: User, organization: Organization, upload) -> None:
+    private_file_store(
+        actor=actor,
+        upload=upload,
+        purpose="trade_licence",
+        attach_to=organization,
+        kinds=LICENCE_KINDS,
+    )
+
+
 @transaction.atomic
 def profile_update(*, actor: User, full_name: str, mobile: str, preferred_language: str) -> User:
     changed = {
@@ -68,13 +78,7 @@ def organization_create(*, actor: User, data: dict, licence_file=None) -> Organi
     actor.organization_role = User.OrganizationRole.MANAGER
     actor.save(update_fields=["organization", "organization_role"])
     if licence_file is not None:
-        private_file_store(
-            actor=actor,
-            upload=licence_file,
-            purpose="trade_licence",
-            attach_to=organization,
-            kinds=LICENCE_KINDS,
-        )
+        _store_licence_copy(actor=actor, organization=organization, upload=licence_file)
     audit_record(
         actor=actor,
         verb="organization_registered",
@@ -144,13 +148,7 @@ def organization_update(
     if categories is not None:
         organization.categories.set(categories)
     if licence_file is not None:
-        private_file_store(
-            actor=actor,
-            upload=licence_file,
-            purpose="trade_licence",
-            attach_to=organization,
-            kinds=LICENCE_KINDS,
-        )
+        _store_licence_copy(actor=actor, organization=organization, upload=licence_file)
         changed.append("trade_licence_copy")
     audit_record(
         actor=actor, verb="organization_updated", obj=organization, data={"fields": changed}
