@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import ClassificationCategory, Organization, User
+from accounts.models import ClassificationCategory, Organization, Team, User
 
 
 @admin.register(User)
@@ -81,3 +81,12 @@ class OrganizationAdmin(admin.ModelAdmin):
 class ClassificationCategoryAdmin(admin.ModelAdmin):
     list_display = ["code", "name_en", "name_ar"]
     search_fields = ["code", "name_en", "name_ar"]
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["code", "name_ar", "name_en", "supervisor"]
+    search_fields = ["code", "name_ar", "name_en"]
+    list_select_related = ["supervisor"]
+    autocomplete_fields = ["supervisor"]
+    filter_horizontal = ["members"]

@@ -175,3 +175,35 @@ class User(AbstractUser):
             self.organization_id is not None
             and self.organization_role == self.OrganizationRole.MANAGER
         )
+
+
+class Team(models.Model):
+    """A department team: reviews the services assigned to it (and, later, hosts meetings).
+    Its supervisor is told about overdue work."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name_ar = models.CharField(_("name (Arabic)"), max_length=150)
+    name_en = models.CharField(_("name (English)"), max_length=150)
+    supervisor = models.ForeignKey(
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="supervised_teams",
+        verbose_name=_("supervisor"),
+    )
+    members = models.ManyToManyField(
+        User, blank=True, related_name="teams", verbose_name=_("members")
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return self.name_ar if (get_language() or "ar").startswith("ar") else self.name_en

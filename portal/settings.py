@@ -8,6 +8,7 @@ must then supply SECRET_KEY and ALLOWED_HOSTS; nothing secret has a production d
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -52,6 +53,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "portal",
     "accounts",
+    "transactions",
 ]
 
 MIDDLEWARE = [
@@ -211,12 +213,24 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "sweep-notifications": {"task": "portal.tasks.sweep_notifications", "schedule": 120.0},
     "sweep-documents": {"task": "portal.tasks.sweep_documents", "schedule": 300.0},
+    # Overdue digests to team supervisors, expiry warnings and expiry: once a day at 07:00.
+    "transactions-daily": {
+        "task": "transactions.tasks.daily_housekeeping",
+        "schedule": crontab(hour=7, minute=0),
+    },
 }
 
 # --- Notifications: the outbox sweep re-queues rows still pending after this many minutes;
 # SMS is off unless SMS_BACKEND names a backend class (portal.sms.LoggingSmsBackend logs them).
 NOTIFICATION_SWEEP_AFTER_MINUTES = env.int("NOTIFICATION_SWEEP_AFTER_MINUTES", default=5)
 SMS_BACKEND = env("SMS_BACKEND", default="")
+
+# --- Transactions -------------------------------------------------------------------------------
+# A transaction waiting on its customer expires after this many calendar days of silence; the
+# customer is warned this many days before.
+TRANSACTION_EXPIRY_DAYS = env.int("TRANSACTION_EXPIRY_DAYS", default=60)
+TRANSACTION_EXPIRY_WARNING_DAYS = env.int("TRANSACTION_EXPIRY_WARNING_DAYS", default=7)
+FEE_PAYMENT_PROVIDER = env("FEE_PAYMENT_PROVIDER", default="transactions.fees.OfflineProvider")
 
 # --- REST API ---------------------------------------------------------------------------------
 REST_FRAMEWORK = {

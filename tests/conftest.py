@@ -3,8 +3,10 @@
 import os
 
 import pytest
+from django.core.files.storage import storages
 
 from accounts.roles import Role
+from portal.models import IssuedDocument, PrivateFile
 from tests.brokers import reset_broker_connections
 from tests.factories import CustomerFactory, UserFactory
 
@@ -56,6 +58,25 @@ def finance(db):
 @pytest.fixture
 def admin_user(db):
     return UserFactory(email="admin@example.ae", is_staff=True, is_superuser=True)
+
+
+# --- private files ---------------------------------------------------------------------------
+@pytest.fixture
+def private_media(settings, tmp_path, monkeypatch):
+    """Point the private storage (uploads and issued PDFs) at a temporary directory.
+
+    The file fields resolved their storage once, at import, so they are pointed at the new
+    storage too; the in-process Celery worker thread sees the same objects.
+    """
+    location = tmp_path / "private"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {**settings.STORAGES["private"], "OPTIONS": {"location": str(location)}},
+    }
+    storage = storages["private"]
+    monkeypatch.setattr(PrivateFile._meta.get_field("file"), "storage", storage)
+    monkeypatch.setattr(IssuedDocument._meta.get_field("pdf"), "storage", storage)
+    return location
 
 
 # --- browser (pytest-playwright on Debian's Chromium) -----------------------------------------

@@ -5,10 +5,8 @@ be reached."""
 from types import SimpleNamespace
 
 import pytest
-from django.core.files.storage import storages
 
 from accounts.roles import Role
-from portal.models import IssuedDocument, PrivateFile
 from tests.brokers import reset_broker_connections
 from tests.factories import UserFactory
 
@@ -23,24 +21,6 @@ def fast_hasher(settings):
 def newcomer(db):
     """A customer who has not registered an organization yet."""
     return UserFactory(role=Role.CUSTOMER, full_name="خالد الكعبي", email="newcomer@example.ae")
-
-
-@pytest.fixture
-def private_media(settings, tmp_path, monkeypatch):
-    """Point the private storage (uploads and issued PDFs) at a temporary directory.
-
-    The file fields resolved their storage once, at import, so they are pointed at the new
-    storage too; the in-process Celery worker thread sees the same objects.
-    """
-    location = tmp_path / "private"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "private": {**settings.STORAGES["private"], "OPTIONS": {"location": str(location)}},
-    }
-    storage = storages["private"]
-    monkeypatch.setattr(PrivateFile._meta.get_field("file"), "storage", storage)
-    monkeypatch.setattr(IssuedDocument._meta.get_field("pdf"), "storage", storage)
-    return location
 
 
 @pytest.fixture

@@ -1,0 +1,253 @@
+"""Reads: what each user may see, with what the pages show already loaded."""
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.models import Team, User
+from accounts.roles import Role, has_role
+from portal.audit import audit_timeline
+from portal.models import AuditEvent, IssuedDocument
+from transactions.models import (
+    ChecklistItem,
+    FeePayment,
+    Remark,
+    RemarkReply,
+    Service,
+    ServiceVersion,
+    Transaction,
+    TransactionDocument,
+)
+
+S = Transaction.Status
+
+# --- the catalogue ------------------------------------------------------------------------------
+
+
+def services_published() -> QuerySet[Service]:
+    return Service.objects.filter(is_active=True).select_related("team")
+
+
+def service_current_version(*, service: Service) -> ServiceVersion | None:
+    return service.versions.prefetch_related("checklist", "fields").order_by("-number").first()
+
+
+def service_get_published(*, code: str) -> Service:
+    service = services_published().filter(code=code).first()
+    if service is None:
+        raise Http404
+    return service
+
+
+# --- who may do what ------------------------------------------------------------------------------
+
+
+def is_customer_party(user, transaction: Transaction) -> bool:
+    """The applicant, or a member of the organization the transaction was made for."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if transaction.applicant_id == user.pk:
+        return True
+    return bool(transaction.organization_id and transaction.organization_id == user.organization_id)
+
+
+def is_agent(user) -> bool:
+    return user.is_superuser or has_role(user, Role.HAPPINESS_AGENT)
+
+
+def is_team_reviewer(user, transaction: Transaction) -> bool:
+    if user.is_superuser:
+        return True
+    if not has_role(user, Role.REVIEWER):
+        return False
+    team_ids = getattr(user, "_team_ids", None)
+    if team_ids is None:
+        team_ids = frozenset(user.teams.values_list("pk", flat=True))
+        user._team_ids = team_ids
+    return transaction.service.team_id in team_ids
+
+
+def is_fee_officer(user) -> bool:
+    return user.is_superuser or has_role(user, Role.FINANCE_OFFICER, Role.HAPPINESS_AGENT)
+
+
+def _staff_filter(user) -> Q | None:
+    """What a staff member's roles cover, as a filter; None when they cover nothing."""
+    if user.is_superuser:
+        return ~Q(status=S.DRAFT)
+    q = Q(pk__in=[])
+    covered = False
+    if has_role(user, Role.HAPPINESS_AGENT):
+        q |= ~Q(status=S.DRAFT)
+        covered = True
+    if has_role(user, Role.REVIEWER):
+        # A subquery, not a join: no duplicate rows, no DISTINCT.
+        my_teams = Team.members.through.objects.filter(user_id=user.pk).values("team_id")
+        q |= Q(service__team_id__in=my_teams) & ~Q(status__in=[S.DRAFT, S.SUBMITTED])
+        q |= Q(assignee=user)
+        covered = True
+    if has_role(user, Role.FINANCE_OFFICER):
+        q |= Q(fee_amount__gt=0) & Q(
+            status__in=[S.FEE_DUE, S.PAYMENT_SUBMITTED, S.PAID, S.ISSUED, S.CLOSED]
+        )
+        covered = True
+    return q if covered else None
+
+
+def transactions_visible_to(*, user) -> QuerySet[Transaction]:
+    """Customers: their own and their organization's; staff: what their roles cover."""
+    if not getattr(user, "is_authenticated", False):
+        return Transaction.objects.none()
+    staff_q = _staff_filter(user)
+    own = Q(applicant=user)
+    if user.organization_id:
+        own |= Q(organization_id=user.organization_id)
+    return Transaction.objects.filter(own if staff_q is None else (own | staff_q))
+
+
+def transaction_visible_to_user(*, user, transaction: Transaction) -> bool:
+    if is_customer_party(user, transaction):
+        return True
+    return transactions_visible_to(user=user).filter(pk=transaction.pk).exists()
+
+
+def _with_list_relations(qs: QuerySet[Transaction]) -> QuerySet[Transaction]:
+    return qs.select_related("service", "service__team", "applicant", "organization", "assignee")
+
+
+def customer_transactions(*, user, status: str = "") -> QuerySet[Transaction]:
+    """The customer's own and their organization's transactions, newest first."""
+    own = Q(applicant=user)
+    if user.organization_id:
+        own |= Q(organization_id=user.organization_id)
+    qs = _with_list_relations(Transaction.objects.filter(own))
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-updated_at", "-pk")
+
+
+QUEUE_STATUSES = {
+    Role.HAPPINESS_AGENT: [
+        S.SUBMITTED,
+        S.COMPLETENESS_CHECK,
+        S.PAYMENT_SUBMITTED,
+        S.PAID,
+        S.APPROVED,
+    ],
+    Role.REVIEWER: [S.UNDER_REVIEW, S.PAID, S.APPROVED],
+    Role.FINANCE_OFFICER: [S.PAYMENT_SUBMITTED],
+}
+
+
+def staff_queue(
+    *,
+    user,
+    service: Service | None = None,
+    status: str = "",
+    assignee: str = "",
+    overdue: bool = False,
+) -> QuerySet[Transaction]:
+    """The work waiting on the department that the user's roles cover, soonest due first.
+
+    `assignee` is "me", "unassigned" or a user id."""
+    staff_q = _staff_filter(user)
+    if staff_q is None:
+        return Transaction.objects.none()
+    statuses: set[str] = set()
+    for role, in_queue in QUEUE_STATUSES.items():
+        if user.is_superuser or has_role(user, role):
+            statuses.update(in_queue)
+    qs = Transaction.objects.filter(staff_q, status__in=statuses)
+    if service is not None:
+        qs = qs.filter(service=service)
+    if status:
+        qs = qs.filter(status=status)
+    if assignee == "me":
+        qs = qs.filter(assignee=user)
+    elif assignee == "unassigned":
+        qs = qs.filter(assignee__isnull=True)
+    elif assignee.isdigit():
+        qs = qs.filter(assignee_id=int(assignee))
+    if overdue:
+        qs = qs.filter(due_date__lt=timezone.localdate())
+    return _with_list_relations(qs).order_by("due_date", "submitted_at", "pk")
+
+
+def transaction_get_for_user(*, user, pk: int) -> Transaction:
+    """One transaction the user may see, with everything the detail page shows; 404 if not."""
+    transaction = (
+        _with_list_relations(transactions_visible_to(user=user))
+        .select_related("version")
+        .prefetch_related(
+            Prefetch(
+                "version__checklist",
+                queryset=ChecklistItem.objects.order_by("position", "pk"),
+            ),
+            "version__fields",
+            "missing_items",
+            Prefetch(
+                "documents",
+                queryset=TransactionDocument.objects.select_related("file", "uploaded_by"),
+            ),
+            Prefetch(
+                "remarks",
+                queryset=Remark.objects.select_related("author", "item").prefetch_related(
+                    "replies__author", "replies__document__file"
+                ),
+            ),
+            Prefetch("payments", queryset=FeePayment.objects.select_related("proof", "created_by")),
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if transaction is None:
+        raise Http404
+    return transaction
+
+
+def transaction_timeline(*, transaction: Transaction) -> QuerySet[AuditEvent]:
+    return audit_timeline(obj=transaction)
+
+
+def transaction_documents_issued(*, transaction: Transaction) -> QuerySet[IssuedDocument]:
+    """Receipts and the certificate issued for the transaction, newest first."""
+    return IssuedDocument.objects.filter(
+        kind__in=["transaction_receipt", "transaction_certificate"],
+        object_id=str(transaction.pk),
+        content_type__app_label="transactions",
+        content_type__model="transaction",
+    ).order_by("-issued_at")
+
+
+def current_documents(transaction: Transaction) -> dict[int, list[TransactionDocument]]:
+    """Versions per checklist item id, newest first (uses the prefetched documents)."""
+    by_item: dict[int, list[TransactionDocument]] = {}
+    for document in transaction.documents.all():
+        by_item.setdefault(document.item_id, []).append(document)
+    for versions in by_item.values():
+        versions.sort(key=lambda d: -d.number)
+    return by_item
+
+
+def eligible_assignees(*, transaction: Transaction) -> QuerySet[User]:
+    """Who the work may be handed to at its current stage."""
+    if transaction.status in (S.SUBMITTED, S.COMPLETENESS_CHECK):
+        return User.objects.filter(groups__name=Role.HAPPINESS_AGENT, is_active=True)
+    return User.objects.filter(
+        groups__name=Role.REVIEWER, teams=transaction.service.team_id, is_active=True
+    )
+
+
+def has_open_remarks(transaction: Transaction) -> bool:
+    return transaction.remarks.filter(status=Remark.Status.OPEN).exists()
+
+
+def unanswered_remarks(transaction: Transaction) -> QuerySet[Remark]:
+    """Open remarks of the current cycle with no answer since they were returned."""
+    return transaction.remarks.filter(status=Remark.Status.OPEN).exclude(
+        Exists(
+            RemarkReply.objects.filter(
+                remark=OuterRef("pk"), created_at__gte=OuterRef("transaction__customer_turn_since")
+            )
+        )
+    )
