@@ -1,18 +1,20 @@
 """Shared API pieces: the JSON error format and the API root."""
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.decorators import api_view, permission_classes
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from portal.errors import DomainError
+from portal.views import document_response, file_response
 
 
 class Conflict(exceptions.APIException):
@@ -54,7 +56,15 @@ def exception_handler(exc, context):
 
 
 # Names of the endpoints listed at the API root; each app adds its own as it lands.
-ROOT_ENDPOINTS = ["auth-token", "me", "organization", "schema", "docs"]
+ROOT_ENDPOINTS = [
+    "auth-token",
+    "me",
+    "organization",
+    "service-list",
+    "transaction-list",
+    "schema",
+    "docs",
+]
 
 
 @extend_schema(exclude=True)
@@ -68,3 +78,34 @@ def api_root(request: Request) -> Response:
         except NoReverseMatch:
             continue
     return Response(links)
+
+
+_BINARY = {
+    (200, "application/octet-stream"): OpenApiResponse(
+        OpenApiTypes.BINARY, description="The file, as an attachment."
+    ),
+    404: OpenApiResponse(description="No such file, or the user may not see it."),
+}
+
+
+@extend_schema(responses=_BINARY, tags=["files"], operation_id="file_download")
+@api_view(["GET"])
+@permission_classes([IsAuthenticated])
+def file_download(request: Request, uuid) -> HttpResponse:
+    """A private file (an uploaded document, a proof of payment) the user may see."""
+    return file_response(user=request.user, uuid=uuid)
+
+
+@extend_schema(
+    responses={
+        **_BINARY,
+        409: OpenApiResponse(description="The PDF is still being generated; try again soon."),
+    },
+    tags=["files"],
+    operation_id="document_download",
+)
+@api_view(["GET"])
+@permission_classes([IsAuthenticated])
+def document_download(request: Request, pk: int) -> HttpResponse:
+    """An issued document's PDF (receipt, certificate) the user may see."""
+    return document_response(user=request.user, pk=pk)

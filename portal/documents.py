@@ -134,13 +134,18 @@ def document_render(*, document_id: int) -> bool:
 
 
 def document_get_for_user(*, user, pk: int) -> IssuedDocument:
-    """The owner and staff allowed to view documents see it; everyone else gets 404."""
-    document = IssuedDocument.objects.filter(pk=pk).first()
-    if document is None or not (
-        document.owner_id == user.pk or user.has_perm("portal.view_issueddocument")
-    ):
+    """The owner, staff allowed to view documents, and whoever the document's subject lets in
+    (its `user_can_view_files(user)`, e.g. the applicant's organization colleagues) see it;
+    everyone else gets 404."""
+    document = IssuedDocument.objects.filter(pk=pk).select_related("content_type").first()
+    if document is None or not user.is_authenticated:
         raise Http404
-    return document
+    if document.owner_id == user.pk or user.has_perm("portal.view_issueddocument"):
+        return document
+    check = getattr(document.subject, "user_can_view_files", None)
+    if check is not None and check(user):
+        return document
+    raise Http404
 
 
 def documents_owned_by(*, user) -> QuerySet[IssuedDocument]:

@@ -10,7 +10,10 @@ admin.site.site_header = admin.site.site_title = "Public Works e-Services"
 
 api_v1 = [
     path("", api.api_root, name="root"),
+    path("files/<uuid:uuid>/", api.file_download, name="file-download"),
+    path("documents/<int:pk>/download/", api.document_download, name="document-download"),
     path("", include("accounts.api")),
+    path("", include("transactions.api")),
 ]
 
 urlpatterns = [

@@ -86,9 +86,10 @@ def _attachment(fileobj, *, filename: str, content_type: str) -> FileResponse:
     return response
 
 
-@login_required
-def document_download(request: HttpRequest, pk: int) -> HttpResponse:
-    document = documents.document_get_for_user(user=request.user, pk=pk)
+def document_response(*, user, pk: int) -> FileResponse:
+    """An issued document's PDF for a user who may see it (404 otherwise; DomainError while it
+    is still being generated). Shared by the page and the API."""
+    document = documents.document_get_for_user(user=user, pk=pk)
     if document.status != IssuedDocument.Status.READY or not document.pdf:
         raise DomainError(
             _("The document is still being generated; try again in a minute."),
@@ -101,14 +102,25 @@ def document_download(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
-def file_download(request: HttpRequest, uuid) -> HttpResponse:
-    stored = files.private_file_get_for_user(user=request.user, uuid=uuid)
+def file_response(*, user, uuid) -> FileResponse:
+    """A private file for a user who may see it (404 otherwise). Shared by the page and the
+    API."""
+    stored = files.private_file_get_for_user(user=user, uuid=uuid)
     return _attachment(
         stored.file.open("rb"),
         filename=stored.original_name,
         content_type=stored.content_type_detected,
     )
+
+
+@login_required
+def document_download(request: HttpRequest, pk: int) -> HttpResponse:
+    return document_response(user=request.user, pk=pk)
+
+
+@login_required
+def file_download(request: HttpRequest, uuid) -> HttpResponse:
+    return file_response(user=request.user, uuid=uuid)
 
 
 @login_required

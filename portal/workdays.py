@@ -22,16 +22,29 @@ def is_working_day(day: datetime.date, holidays: set[datetime.date] | None = Non
     return day not in holidays
 
 
-def add_working_days(start: datetime.date, n: int) -> datetime.date:
+def horizon_for(start: datetime.date, n: int) -> datetime.date:
+    """Enough calendar days to cover n working days even with long holiday breaks."""
+    return start + datetime.timedelta(days=n * 3 + 60)
+
+
+def holidays_between(start: datetime.date, end: datetime.date) -> set[datetime.date]:
+    return _holidays(start, end)
+
+
+def add_working_days(
+    start: datetime.date, n: int, holidays: set[datetime.date] | None = None
+) -> datetime.date:
     """The date n working days after `start` (start itself is not counted).
 
-    n=0 gives `start` when it is a working day, otherwise the next working day.
+    n=0 gives `start` when it is a working day, otherwise the next working day. Pass
+    `holidays` (from holidays_between(start, horizon_for(start, n)) or wider) to compute many
+    dates with one query.
     """
     if n < 0:
         raise ValueError("n must not be negative")
-    # Enough calendar days to cover n working days even with long holiday breaks.
-    horizon = start + datetime.timedelta(days=n * 3 + 60)
-    holidays = _holidays(start, horizon)
+    horizon = horizon_for(start, n)
+    if holidays is None:
+        holidays = _holidays(start, horizon)
     day = start
     if n == 0:
         while not is_working_day(day, holidays):

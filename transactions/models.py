@@ -232,8 +232,10 @@ class Transaction(models.Model):
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
-    # When the customer's side last moved: the expiry clock counts from here.
+    # When the customer's current turn began (answers and uploads count from here) and when
+    # they last did anything in it (the expiry clock counts from there).
     customer_turn_since = models.DateTimeField(null=True, blank=True, editable=False)
+    idle_since = models.DateTimeField(null=True, blank=True, editable=False)
     expiry_warned_at = models.DateTimeField(null=True, blank=True, editable=False)
     overdue_notified_on = models.DateField(null=True, blank=True, editable=False)
 
@@ -298,19 +300,9 @@ class Transaction(models.Model):
 
     @property
     def expected_completion(self) -> datetime.date | None:
-        """The due date while the department's clock runs; while it is paused, the date it
-        would be if the customer answered today."""
-        if self.status in self.FINAL or self.status == self.Status.DRAFT:
-            return None
-        if self.clock_started_on:
-            return self.due_date
-        if self.customers_turn:
-            from django.utils import timezone
+        from transactions.sla import expected_completion
 
-            from portal.workdays import add_working_days
-
-            return add_working_days(timezone.localdate(), self.days_remaining)
-        return None
+        return expected_completion(self)
 
     def user_can_view_files(self, user) -> bool:
         from transactions.selectors import transaction_visible_to_user

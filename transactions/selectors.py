@@ -5,7 +5,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import Team, User
-from accounts.roles import Role, has_role
+from accounts.roles import Role, has_role, is_staff_member
 from portal.audit import audit_timeline
 from portal.models import AuditEvent, IssuedDocument
 from transactions.models import (
@@ -192,7 +192,10 @@ def transaction_get_for_user(*, user, pk: int) -> Transaction:
             Prefetch(
                 "remarks",
                 queryset=Remark.objects.select_related("author", "item").prefetch_related(
-                    "replies__author", "replies__document__file"
+                    Prefetch(
+                        "replies",
+                        queryset=RemarkReply.objects.select_related("author", "document__file"),
+                    )
                 ),
             ),
             Prefetch("payments", queryset=FeePayment.objects.select_related("proof", "created_by")),
@@ -205,8 +208,22 @@ def transaction_get_for_user(*, user, pk: int) -> Transaction:
     return transaction
 
 
-def transaction_timeline(*, transaction: Transaction) -> QuerySet[AuditEvent]:
-    return audit_timeline(obj=transaction)
+def transaction_timeline(*, transaction: Transaction, user) -> list[AuditEvent]:
+    """The transaction's audit events, oldest first. Customers do not see the reviewer's
+    remarks being written or resolved during a review (they read the returned remarks
+    themselves, in the remarks section, not in the timeline)."""
+    events = list(audit_timeline(obj=transaction))
+    if is_staff_member(user):
+        return events
+    visible = {r.pk for r in remarks_visible_to(user=user, transaction=transaction)}
+    shown = []
+    for event in events:
+        if event.verb in ("remark_added", "remark_resolved"):
+            if event.data.get("remark") not in visible:
+                continue
+            event.data = {k: v for k, v in event.data.items() if k != "text"}
+        shown.append(event)
+    return shown
 
 
 def transaction_documents_issued(*, transaction: Transaction) -> QuerySet[IssuedDocument]:
@@ -251,3 +268,71 @@ def unanswered_remarks(transaction: Transaction) -> QuerySet[Remark]:
             )
         )
     )
+
+
+def remarks_visible_to(*, user, transaction: Transaction) -> list[Remark]:
+    """The transaction's remarks (prefetched) the user may read: staff all of them; the
+    customer not those of the cycle under review, which are the reviewer's working notes until
+    they are returned."""
+    remarks = list(transaction.remarks.all())
+    if is_staff_member(user):
+        return remarks
+    return [
+        r
+        for r in remarks
+        if not (transaction.status == S.UNDER_REVIEW and r.cycle == transaction.cycle)
+    ]
+
+
+def allowed_actions(*, user, transaction: Transaction) -> set[str]:
+    """What the user may do to the transaction now (uses the prefetched remarks and payments).
+    It mirrors the rules of transactions/services so that pages and the API offer only what
+    will work; the services still decide. Names are the page's action slugs."""
+    t = transaction
+    party = is_customer_party(user, t)
+    staff = is_staff_member(user)
+    agent = staff and is_agent(user)
+    team_reviewer = staff and is_team_reviewer(user, t)
+    fee_officer = staff and is_fee_officer(user)
+    assigned_reviewer = team_reviewer and (t.assignee_id == user.pk or user.is_superuser)
+    open_remarks = any(r.status == Remark.Status.OPEN for r in t.remarks.all())
+    pending = any(p.status == FeePayment.Status.PENDING for p in t.payments.all())
+    allowed: set[str] = set()
+    if party:
+        if t.status in Transaction.EDITABLE:
+            allowed |= {"edit", "upload"}
+        if t.status == S.DRAFT:
+            allowed.add("submit")
+        if t.status in (S.INCOMPLETE_RETURNED, S.REMARKS_RETURNED):
+            allowed.add("resubmit")
+        if t.status == S.REMARKS_RETURNED and open_remarks:
+            allowed.add("answer")
+        if t.status in Transaction.WITHDRAWABLE:
+            allowed.add("withdraw")
+        if t.status == S.FEE_DUE:
+            allowed.add("pay")
+    if (t.status == S.SUBMITTED and agent) or (
+        t.status == S.UNDER_REVIEW and t.assignee_id is None and team_reviewer
+    ):
+        allowed.add("claim")
+    if (t.status in (S.SUBMITTED, S.COMPLETENESS_CHECK) and agent) or (
+        t.status == S.UNDER_REVIEW and team_reviewer
+    ):
+        allowed.add("assign")
+    if t.status == S.COMPLETENESS_CHECK and (
+        agent and (t.assignee_id in (None, user.pk) or user.is_superuser)
+    ):
+        allowed |= {"return-incomplete", "accept"}
+    if t.status == S.UNDER_REVIEW and assigned_reviewer:
+        allowed |= {"remark", "reject"}
+        if open_remarks:
+            allowed |= {"resolve", "return-remarks"}
+        else:
+            allowed.add("approve")
+    if t.status == S.PAYMENT_SUBMITTED and fee_officer and pending:
+        allowed |= {"confirm", "refuse"}
+    if t.status in (S.APPROVED, S.PAID) and (agent or team_reviewer):
+        allowed.add("issue-certificate")
+    if t.status == S.ISSUED and (agent or team_reviewer):
+        allowed.add("close")
+    return allowed

@@ -9,7 +9,12 @@ import datetime
 
 from django.utils import timezone
 
-from portal.workdays import add_working_days, working_days_between
+from portal.workdays import (
+    add_working_days,
+    holidays_between,
+    horizon_for,
+    working_days_between,
+)
 
 
 def clock_changes(transaction, *, to: str, today: datetime.date | None = None) -> dict:
@@ -38,5 +43,34 @@ def clock_changes(transaction, *, to: str, today: datetime.date | None = None) -
     ):
         changes["customer_clock_started_on"] = today
     if to in model.CUSTOMER_TURN:
-        changes.update(customer_turn_since=timezone.now(), expiry_warned_at=None)
+        now = timezone.now()
+        changes.update(customer_turn_since=now, idle_since=now, expiry_warned_at=None)
     return changes
+
+
+def expected_completion(transaction, *, today=None, holidays=None) -> datetime.date | None:
+    """The due date while the department's clock runs; while it is paused on the customer's
+    side, the date it would be if the customer answered today; None for drafts and closed
+    ones."""
+    model = type(transaction)
+    if transaction.status in model.FINAL or transaction.status == model.Status.DRAFT:
+        return None
+    if transaction.clock_started_on:
+        return transaction.due_date
+    if transaction.customers_turn:
+        today = today or timezone.localdate()
+        return add_working_days(today, transaction.days_remaining, holidays)
+    return None
+
+
+def expected_completions(transactions) -> None:
+    """Set `expected` on each transaction of a page with one holiday query in all (calling
+    expected_completion one by one would read the holidays once per row)."""
+    rows = list(transactions)
+    if not rows:
+        return
+    today = timezone.localdate()
+    longest = max(t.days_remaining for t in rows)
+    holidays = holidays_between(today, horizon_for(today, longest))
+    for t in rows:
+        t.expected = expected_completion(t, today=today, holidays=holidays)

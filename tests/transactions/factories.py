@@ -154,6 +154,31 @@ def _close(t, p):
     services.transaction_close(actor=p.reviewer, transaction=t)
 
 
+def make_idle(t, *, days: int | None = None, warned: bool = True) -> None:
+    """Pretend the customer has held `t` for `days` (default: past the expiry limit) and, when
+    `warned`, that the expiry warning went out when it was due; only the expiry clock fields
+    are touched."""
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    days = settings.TRANSACTION_EXPIRY_DAYS + 1 if days is None else days
+    now = timezone.now()
+    since = now - timedelta(days=days)
+    warning_due = since + timedelta(
+        days=settings.TRANSACTION_EXPIRY_DAYS - settings.TRANSACTION_EXPIRY_WARNING_DAYS
+    )
+    Transaction.objects.filter(pk=t.pk).update(
+        idle_since=since, expiry_warned_at=min(warning_due, now) if warned else None
+    )
+
+
+def _expire(t, p):
+    make_idle(t)
+    services.transactions_expire_idle()
+
+
 PATHS = {
     S.DRAFT: [],
     S.SUBMITTED: [_submit],
@@ -194,7 +219,8 @@ class People:
 
 def transaction_at(status: str, *, service=None, people: People | None = None, **kwargs):
     """A transaction in `status`, reached through the services. APPROVED needs a free service
-    (the fee is skipped), REJECTED/WITHDRAWN/EXPIRED are reached from UNDER_REVIEW/DRAFT."""
+    (the fee is skipped), REJECTED/WITHDRAWN/EXPIRED are reached from UNDER_REVIEW/DRAFT/
+    INCOMPLETE_RETURNED (expired by the daily housekeeping after a back-dated warning)."""
     if service is None:
         service = ServiceFactory(fee=Decimal("0.00")) if status == S.APPROVED else ServiceFactory()
     people = people or People(service=service, **kwargs)
@@ -207,6 +233,8 @@ def transaction_at(status: str, *, service=None, people: People | None = None, *
         ]
     elif status == S.WITHDRAWN:
         steps = [lambda t, p: services.transaction_withdraw(actor=p.customer, transaction=t)]
+    elif status == S.EXPIRED:
+        steps = PATHS[S.INCOMPLETE_RETURNED] + [_expire]
     else:
         steps = PATHS[status]
     for step in steps:

@@ -33,6 +33,16 @@ from transactions.services._common import (
 S = Transaction.Status
 
 
+def _customer_active(transaction: Transaction) -> list[str]:
+    """The customer did something during their turn: the expiry clock starts again (and a
+    warning already sent no longer applies). Returns the fields changed."""
+    if transaction.status == S.DRAFT:
+        return []
+    transaction.idle_since = timezone.now()
+    transaction.expiry_warned_at = None
+    return ["idle_since", "expiry_warned_at"]
+
+
 @db_transaction.atomic
 def transaction_create(*, actor: User, service: Service, title: str, data: dict) -> Transaction:
     """Start a draft on the service's current checklist version.
@@ -66,7 +76,7 @@ def transaction_update(*, actor: User, transaction: Transaction, title: str, dat
         raise DomainError(_("The application can no longer be changed."), code="not_editable")
     transaction.title = title
     transaction.data = application_data_clean(version=transaction.version, data=data)
-    transaction.save(update_fields=["title", "data", "updated_at"])
+    transaction.save(update_fields=["title", "data", "updated_at", *_customer_active(transaction)])
     audit_record(actor=actor, verb="updated", obj=transaction)
 
 
@@ -107,7 +117,7 @@ def transaction_document_upload(
         cycle=transaction.cycle,
         uploaded_by=actor,
     )
-    transaction.save(update_fields=["updated_at"])
+    transaction.save(update_fields=["updated_at", *_customer_active(transaction)])
     audit_record(
         actor=actor,
         verb="document_uploaded",
@@ -280,6 +290,7 @@ def remark_answer(*, actor: User, remark: Remark, text: str, upload=None) -> Rem
     Raises DomainError when there is nothing to send or the remark is not awaiting an answer."""
     transaction = _lock(remark.transaction)
     _require(selectors.is_customer_party(actor, transaction))
+    remark = Remark.objects.select_for_update().select_related("item").get(pk=remark.pk)
     if transaction.status != S.REMARKS_RETURNED or remark.status != Remark.Status.OPEN:
         raise DomainError(_("This remark is not waiting for an answer."), code="not_open")
     text = (text or "").strip()
@@ -295,6 +306,8 @@ def remark_answer(*, actor: User, remark: Remark, text: str, upload=None) -> Rem
             actor=actor, transaction=transaction, item=remark.item, upload=upload
         )
     reply = RemarkReply.objects.create(remark=remark, text=text, document=document, author=actor)
+    if document is None:  # an upload has already restarted the expiry clock
+        transaction.save(update_fields=["updated_at", *_customer_active(transaction)])
     audit_record(
         actor=actor,
         verb="remark_answered",

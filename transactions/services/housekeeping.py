@@ -36,7 +36,7 @@ def transactions_warn_expiring() -> int:
     )
     warned = 0
     candidates = Transaction.objects.filter(
-        status__in=IDLE_STATUSES, customer_turn_since__lte=cutoff, expiry_warned_at__isnull=True
+        status__in=IDLE_STATUSES, idle_since__lte=cutoff, expiry_warned_at__isnull=True
     ).values_list("pk", flat=True)
     for pk in candidates:
         with db_transaction.atomic():
@@ -49,13 +49,18 @@ def transactions_warn_expiring() -> int:
             if (
                 transaction.status not in IDLE_STATUSES
                 or transaction.expiry_warned_at is not None
-                or transaction.customer_turn_since > cutoff
+                or transaction.idle_since > cutoff
             ):
                 continue
             transaction.expiry_warned_at = timezone.now()
             transaction.save(update_fields=["expiry_warned_at"])
+            # A late warning (the beat did not run) still gives the full warning period.
             expires_on = timezone.localtime(
-                transaction.customer_turn_since + timedelta(days=settings.TRANSACTION_EXPIRY_DAYS)
+                max(
+                    transaction.idle_since + timedelta(days=settings.TRANSACTION_EXPIRY_DAYS),
+                    transaction.expiry_warned_at
+                    + timedelta(days=settings.TRANSACTION_EXPIRY_WARNING_DAYS),
+                )
             ).date()
             audit_record(actor=None, verb="expiry_warned", obj=transaction)
             _notify_customer(
@@ -66,11 +71,15 @@ def transactions_warn_expiring() -> int:
 
 
 def transactions_expire_idle() -> int:
-    """Expire transactions idle on the customer's side past the limit (warned before)."""
+    """Expire transactions idle on the customer's side past the limit, warned at least the
+    warning period before."""
     cutoff = _idle_since_before(settings.TRANSACTION_EXPIRY_DAYS)
+    warned_before = _idle_since_before(settings.TRANSACTION_EXPIRY_WARNING_DAYS)
     expired = 0
     candidates = Transaction.objects.filter(
-        status__in=IDLE_STATUSES, customer_turn_since__lte=cutoff, expiry_warned_at__isnull=False
+        status__in=IDLE_STATUSES,
+        idle_since__lte=cutoff,
+        expiry_warned_at__lte=warned_before,
     ).values_list("pk", flat=True)
     for pk in candidates:
         with db_transaction.atomic():
@@ -84,7 +93,9 @@ def transactions_expire_idle() -> int:
                     verb="expired",
                     timestamp_field="closed_at",
                     condition=lambda t: (
-                        t.customer_turn_since <= cutoff and t.expiry_warned_at is not None
+                        t.idle_since <= cutoff
+                        and t.expiry_warned_at is not None
+                        and t.expiry_warned_at <= warned_before
                     ),
                 )
             except DomainError:

@@ -38,6 +38,10 @@ def fee_payment_submit(
     _require(selectors.is_customer_party(actor, transaction))
     if transaction.status != S.FEE_DUE:
         raise TransitionNotAllowed
+    if method not in FeePayment.Method.values:
+        raise DomainError(_("Choose how you paid."), code="bad_method")
+    if not payer_reference.strip():
+        raise DomainError(_("Give the receipt or transfer reference."), code="no_reference")
     provider = fee_provider()
     payment = FeePayment.objects.create(
         transaction=transaction,

@@ -85,10 +85,21 @@ def transaction_assign(*, actor: User, transaction: Transaction, assignee: User)
 
 
 def _require_assigned_agent(actor: User, transaction: Transaction) -> None:
-    _require(selectors.is_agent(actor) and transaction.assignee_id in (None, actor.pk))
+    """The completeness check's own agent (or any agent while nobody holds it). The status
+    is checked first: work that has moved on is a conflict (409), not a question of who
+    holds it (403)."""
+    if transaction.status != S.COMPLETENESS_CHECK:
+        raise TransitionNotAllowed
+    _require(
+        selectors.is_agent(actor)
+        and (transaction.assignee_id in (None, actor.pk) or actor.is_superuser)
+    )
 
 
 def _require_assigned_reviewer(actor: User, transaction: Transaction) -> None:
+    """The reviewer who holds the technical review; the status is checked first, as above."""
+    if transaction.status != S.UNDER_REVIEW:
+        raise TransitionNotAllowed
     _require(
         selectors.is_team_reviewer(actor, transaction)
         and (transaction.assignee_id == actor.pk or actor.is_superuser)
