@@ -80,6 +80,9 @@ class Notification(models.Model):
     subject = GenericForeignKey("content_type", "object_id")
     context = models.JSONField(_("context"), default=dict, blank=True)
     link = models.CharField(_("link"), max_length=300, blank=True)
+    # E-mail attachments made when the change happened (e.g. a calendar invitation), as
+    # [{"filename", "content", "mimetype"}]; text only.
+    attachments = models.JSONField(_("attachments"), default=list, blank=True)
     channel = models.CharField(
         _("channel"), max_length=10, choices=Channel.choices, default=Channel.EMAIL
     )

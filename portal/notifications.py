@@ -32,11 +32,13 @@ def notify(
     obj: models.Model | None = None,
     context: dict | None = None,
     link: str = "",
+    attachments: list[dict] | None = None,
 ) -> list[Notification]:
     """Tell `recipient` about something: always in the portal, by e-mail, and by SMS when SMS
     is switched on and they have a mobile number. `kind` names the templates
     emails/<kind>_subject.txt, _body.txt (also the SMS text) and _body.html. `context` must be
-    JSON-serialisable: it is stored, and rendered later in the recipient's language."""
+    JSON-serialisable: it is stored, and rendered later in the recipient's language.
+    `attachments` ({"filename", "content", "mimetype"}, text) go with the e-mail only."""
     channels = [Notification.Channel.EMAIL]
     if sms_enabled() and getattr(recipient, "mobile", ""):
         channels.append(Notification.Channel.SMS)
@@ -49,7 +51,14 @@ def notify(
     if obj is not None:
         common["content_type"] = ContentType.objects.get_for_model(obj)
         common["object_id"] = str(obj.pk)
-    rows = [Notification.objects.create(channel=channel, **common) for channel in channels]
+    rows = [
+        Notification.objects.create(
+            channel=channel,
+            attachments=(attachments or []) if channel == Notification.Channel.EMAIL else [],
+            **common,
+        )
+        for channel in channels
+    ]
     for row in rows:
         transaction.on_commit(lambda pk=row.pk: _enqueue(pk))
     return rows
@@ -93,7 +102,11 @@ def _render(notification: Notification) -> dict[str, str]:
 
 def notification_subject_line(notification: Notification) -> str:
     """The one-line title shown in the portal's notification list (current language)."""
-    context = {**notification.context, "recipient_name": notification.recipient.get_full_name()}
+    context = {
+        **notification.context,
+        "recipient_name": notification.recipient.get_full_name(),
+        "LANGUAGE_CODE": translation.get_language(),
+    }
     return " ".join(render_to_string(f"emails/{notification.kind}_subject.txt", context).split())
 
 
@@ -121,6 +134,10 @@ def notification_deliver(*, notification_id: int) -> bool:
                     to=[notification.recipient.email],
                 )
                 email.attach_alternative(message["html"], "text/html")
+                for attachment in notification.attachments:
+                    email.attach(
+                        attachment["filename"], attachment["content"], attachment["mimetype"]
+                    )
                 email.send()
             elif notification.channel == Notification.Channel.SMS:
                 get_sms_backend().send(to=notification.recipient.mobile, text=message["text"])

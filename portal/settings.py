@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "portal",
     "accounts",
     "transactions",
+    "meetings",
 ]
 
 MIDDLEWARE = [
@@ -213,6 +214,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "sweep-notifications": {"task": "portal.tasks.sweep_notifications", "schedule": 120.0},
     "sweep-documents": {"task": "portal.tasks.sweep_documents", "schedule": 300.0},
+    # Meeting reminders (24 hours and 15 minutes before), each sent once.
+    "meeting-reminders": {"task": "meetings.tasks.send_reminders", "schedule": 60.0},
     # Overdue digests to team supervisors, expiry warnings and expiry: once a day at 07:00.
     "transactions-daily": {
         "task": "transactions.tasks.daily_housekeeping",
@@ -230,6 +233,17 @@ SMS_BACKEND = env("SMS_BACKEND", default="")
 # customer is warned this many days before.
 TRANSACTION_EXPIRY_DAYS = env.int("TRANSACTION_EXPIRY_DAYS", default=60)
 TRANSACTION_EXPIRY_WARNING_DAYS = env.int("TRANSACTION_EXPIRY_WARNING_DAYS", default=7)
+# --- Video meetings (Jitsi Meet) ------------------------------------------------------------------
+# The Jitsi server the meeting pages embed (its IFrame API is loaded from https://<domain>/).
+JITSI_DOMAIN = env("JITSI_DOMAIN", default="localhost:8443")
+# With both set, every participant gets a signed JWT (HS256) for their one room; the Jitsi server
+# must run JWT authentication with the same app id and secret.
+JITSI_APP_ID = env("JITSI_APP_ID", default="")
+JITSI_APP_SECRET = env("JITSI_APP_SECRET", default="")
+# The token's `sub`: the Jitsi deployment's XMPP domain (docker-jitsi-meet: meet.jitsi).
+JITSI_JWT_SUBJECT = env("JITSI_JWT_SUBJECT", default="meet.jitsi")
+# The meeting page opens the room this many minutes before the start.
+MEETING_ROOM_OPENS_MINUTES = env.int("MEETING_ROOM_OPENS_MINUTES", default=10)
 FEE_PAYMENT_PROVIDER = env("FEE_PAYMENT_PROVIDER", default="transactions.fees.OfflineProvider")
 
 # --- REST API ---------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ urlpatterns += i18n_patterns(
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("", include("transactions.urls")),
+    path("", include("meetings.urls")),
     path("notifications/", views.notification_list, name="notifications"),
     path("documents/<int:pk>/download/", views.document_download, name="document_download"),
     path("files/<uuid:uuid>/", views.file_download, name="file_download"),

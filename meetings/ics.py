@@ -1,0 +1,65 @@
+"""iCalendar invitations (RFC 5545 / iTIP): the UID stays the same across reschedules and the
+SEQUENCE grows, so calendars update the one event; times carry the Asia/Dubai VTIMEZONE."""
+
+from email.utils import parseaddr
+from urllib.parse import urlparse
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+from icalendar import Calendar, Event, vCalAddress, vText
+
+from meetings.models import Meeting
+from meetings.selectors import DUBAI
+
+
+def meeting_url(meeting: Meeting) -> str:
+    return settings.SITE_URL + reverse("meetings:detail", args=[meeting.pk])
+
+
+def _address(email: str, name: str, role: str = "REQ-PARTICIPANT") -> vCalAddress:
+    address = vCalAddress(f"mailto:{email}")
+    address.params["cn"] = vText(name or email)
+    address.params["role"] = vText(role)
+    return address
+
+
+def meeting_ics(*, meeting: Meeting, attendees: list, method: str = "REQUEST") -> str:
+    """The invitation (METHOD:REQUEST) or cancellation (METHOD:CANCEL) of a meeting."""
+    calendar = Calendar()
+    calendar.add("prodid", "-//Public Works e-Services//Meetings//AR-EN")
+    calendar.add("version", "2.0")
+    calendar.add("method", method)
+    event = Event()
+    host = urlparse(settings.SITE_URL).hostname or "localhost"
+    event.add("uid", f"{meeting.ics_uid}@{host}")
+    event.add("sequence", meeting.ics_sequence)
+    event.add("dtstamp", timezone.now())
+    event.add("dtstart", meeting.starts_at.astimezone(DUBAI))
+    event.add("dtend", meeting.ends_at.astimezone(DUBAI))
+    title_ar = meeting.title_ar or f"اجتماع مرئي {meeting.reference}"
+    title_en = meeting.title_en or f"Video meeting {meeting.reference}"
+    event.add("summary", f"{title_ar} | {title_en}")
+    link = meeting_url(meeting)
+    event.add("description", f"{meeting.agenda}\n\n{link}".strip())
+    event.add("location", link)
+    event.add("url", link)
+    event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
+    name, sender = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    organizer = vCalAddress(f"mailto:{sender or 'no-reply@localhost'}")
+    organizer.params["cn"] = vText(settings.DEPARTMENT_NAME_EN)
+    event.add("organizer", organizer)
+    event.add("attendee", _address(meeting.host.email, meeting.host.full_name, "CHAIR"))
+    for person in attendees:
+        event.add("attendee", _address(person.email, person.full_name))
+    calendar.add_component(event)
+    calendar.add_missing_timezones()
+    return calendar.to_ical().decode()
+
+
+def ics_attachment(*, meeting: Meeting, attendees: list, method: str = "REQUEST") -> dict:
+    return {
+        "filename": "cancel.ics" if method == "CANCEL" else "invite.ics",
+        "content": meeting_ics(meeting=meeting, attendees=attendees, method=method),
+        "mimetype": f"text/calendar; method={method}; charset=utf-8",
+    }

@@ -1,0 +1,223 @@
+"""Reads: free slots, who hosts a topic, what each user may see."""
+
+import datetime
+from collections import defaultdict
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.models import Team
+from accounts.roles import is_staff_member
+from meetings.models import HostProfile, Leave, Meeting
+from portal.models import Holiday
+from transactions.models import Transaction
+
+DUBAI = ZoneInfo(settings.TIME_ZONE)
+
+
+# --- availability --------------------------------------------------------------------------------
+
+
+def hosts_for_transaction(*, transaction: Transaction) -> list[HostProfile]:
+    """The reviewer holding the transaction hosts a meeting about it; otherwise the hosts of
+    the service's team share the load."""
+    assignee = transaction.assignee
+    if assignee is not None:
+        profile = HostProfile.objects.filter(user=assignee, is_active=True).first()
+        if profile is not None:
+            return [profile]
+    return hosts_for_team(team=transaction.service.team)
+
+
+def hosts_for_team(*, team: Team) -> list[HostProfile]:
+    return list(
+        HostProfile.objects.filter(is_active=True, user__teams=team, user__is_active=True)
+        .select_related("user")
+        .prefetch_related("hours")
+        .order_by("user_id")
+    )
+
+
+def _overlaps(start, end, ranges) -> bool:
+    return any(s < end and start < e for s, e in ranges)
+
+
+def free_slots(
+    *,
+    hosts: list[HostProfile],
+    day_from: datetime.date,
+    day_to: datetime.date,
+    now: datetime.datetime | None = None,
+    ignore: Meeting | None = None,
+) -> dict[datetime.datetime, list[HostProfile]]:
+    """The start times (aware, Dubai) at which each host is free for a meeting between
+    `day_from` and `day_to` (Dubai dates, inclusive), honouring weekly hours, public holidays,
+    leave, the minimum notice, the booking horizon and the buffer around live meetings
+    (`ignore` one being rescheduled). Three queries whatever the number of hosts."""
+    now = now or timezone.now()
+    if not hosts or day_to < day_from:
+        return {}
+    window_start = datetime.datetime.combine(day_from, datetime.time.min, DUBAI)
+    window_end = datetime.datetime.combine(
+        day_to + datetime.timedelta(days=1), datetime.time.min, DUBAI
+    )
+    host_ids = [h.user_id for h in hosts]
+    busy: dict[int, list] = defaultdict(list)
+    meetings = Meeting.objects.filter(
+        host_id__in=host_ids,
+        status__in=Meeting.LIVE,
+        starts_at__lt=window_end + datetime.timedelta(hours=4),
+        blocked_until__gt=window_start - datetime.timedelta(hours=4),
+    )
+    if ignore is not None:
+        meetings = meetings.exclude(pk=ignore.pk)
+    for host_id, starts_at, blocked_until in meetings.values_list(
+        "host_id", "starts_at", "blocked_until"
+    ):
+        busy[host_id].append((starts_at, blocked_until))
+    away: dict[int, list] = defaultdict(list)
+    for host_id, starts_at, ends_at in Leave.objects.filter(
+        host__user_id__in=host_ids, starts_at__lt=window_end, ends_at__gt=window_start
+    ).values_list("host__user_id", "starts_at", "ends_at"):
+        away[host_id].append((starts_at, ends_at))
+    holidays = set(
+        Holiday.objects.filter(date__gte=day_from, date__lte=day_to).values_list("date", flat=True)
+    )
+
+    slots: dict[datetime.datetime, list[HostProfile]] = defaultdict(list)
+    day = day_from
+    while day <= day_to:
+        if day not in holidays:
+            for host in hosts:
+                _host_day_slots(host, day, now, busy[host.user_id], away[host.user_id], slots)
+        day += datetime.timedelta(days=1)
+    return dict(sorted(slots.items()))
+
+
+def _host_day_slots(host: HostProfile, day, now, busy, away, slots) -> None:
+    length = datetime.timedelta(minutes=host.slot_minutes)
+    buffer = datetime.timedelta(minutes=host.buffer_minutes)
+    earliest = now + datetime.timedelta(hours=host.min_notice_hours)
+    latest = now + datetime.timedelta(days=host.horizon_days)
+    for hours in host.hours.all():
+        if hours.weekday != day.weekday():
+            continue
+        start = datetime.datetime.combine(day, hours.starts, DUBAI)
+        close = datetime.datetime.combine(day, hours.ends, DUBAI)
+        while start + length <= close:
+            end = start + length
+            if (
+                earliest <= start <= latest
+                and not _overlaps(start, end, away)
+                and not _overlaps(start, end + buffer, busy)
+                and not _overlaps(start - buffer, end, busy)
+            ):
+                slots[start].append(host)
+            start = end + buffer
+
+
+def least_loaded(*, hosts: list[HostProfile], around: datetime.datetime) -> list[HostProfile]:
+    """Hosts ordered by their live meetings in the week of `around`, fewest first."""
+    week_start = around - datetime.timedelta(days=around.astimezone(DUBAI).weekday())
+    loads = dict(
+        Meeting.objects.filter(
+            host_id__in=[h.user_id for h in hosts],
+            status__in=Meeting.LIVE,
+            starts_at__gte=week_start - datetime.timedelta(days=1),
+            starts_at__lt=week_start + datetime.timedelta(days=8),
+        )
+        .values_list("host_id")
+        .annotate(n=Count("pk"))
+    )
+    return sorted(hosts, key=lambda h: (loads.get(h.user_id, 0), h.user_id))
+
+
+# --- visibility ----------------------------------------------------------------------------------
+
+
+def meeting_is_participant(*, user, meeting: Meeting) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.pk in (meeting.host_id, meeting.customer_id):
+        return True
+    if meeting.kind == Meeting.Kind.SESSION:
+        return meeting.registrations.filter(customer=user).exists()
+    return False
+
+
+def meetings_visible_to(*, user) -> QuerySet[Meeting]:
+    """Staff see every meeting (they host, cover and report on them); customers the meetings
+    they booked or registered for, and those of their organization."""
+    qs = Meeting.objects.select_related(
+        "host", "customer", "transaction__service", "team", "remark"
+    )
+    if not getattr(user, "is_authenticated", False):
+        return qs.none()
+    if is_staff_member(user):
+        return qs
+    mine = Q(customer=user) | Q(registrations__customer=user)
+    if user.organization_id:
+        mine |= Q(organization_id=user.organization_id, kind=Meeting.Kind.APPOINTMENT)
+    return qs.filter(mine).distinct()
+
+
+def meeting_get_for_user(*, user, pk: int) -> Meeting:
+    meeting = meetings_visible_to(user=user).filter(pk=pk).first()
+    if meeting is None:
+        raise Http404
+    return meeting
+
+
+def sessions_open(*, now: datetime.datetime | None = None) -> QuerySet[Meeting]:
+    """Open sessions still to come, with their number of registrations."""
+    now = now or timezone.now()
+    return (
+        Meeting.objects.filter(
+            kind=Meeting.Kind.SESSION, status=Meeting.Status.SCHEDULED, starts_at__gt=now
+        )
+        .select_related("host")
+        .annotate(registered=Count("registrations"))
+        .order_by("starts_at")
+    )
+
+
+def host_calendar(*, host, day_from: datetime.date, day_to: datetime.date) -> QuerySet[Meeting]:
+    """A host's meetings (live or not) between two Dubai dates, for the day/week views."""
+    return (
+        Meeting.objects.filter(
+            host=host,
+            starts_at__gte=datetime.datetime.combine(day_from, datetime.time.min, DUBAI),
+            starts_at__lt=datetime.datetime.combine(
+                day_to + datetime.timedelta(days=1), datetime.time.min, DUBAI
+            ),
+        )
+        .select_related("customer", "transaction__service", "team")
+        .annotate(registered=Count("registrations"))
+        .order_by("starts_at")
+    )
+
+
+def team_load(*, team: Team, day_from: datetime.date, day_to: datetime.date) -> list[dict]:
+    """Per host of the team: live meetings and hours booked in the period."""
+    start = datetime.datetime.combine(day_from, datetime.time.min, DUBAI)
+    end = datetime.datetime.combine(day_to + datetime.timedelta(days=1), datetime.time.min, DUBAI)
+    profiles = hosts_for_team(team=team)
+    booked: dict[int, list] = defaultdict(list)
+    for host_id, starts_at, ends_at in Meeting.objects.filter(
+        host_id__in=[p.user_id for p in profiles],
+        status__in=Meeting.LIVE,
+        starts_at__gte=start,
+        starts_at__lt=end,
+    ).values_list("host_id", "starts_at", "ends_at"):
+        booked[host_id].append((starts_at, ends_at))
+    return [
+        {
+            "host": p.user,
+            "meetings": len(booked[p.user_id]),
+            "minutes": sum(int((e - s).total_seconds() // 60) for s, e in booked[p.user_id]),
+        }
+        for p in profiles
+    ]

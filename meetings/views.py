@@ -1,0 +1,3 @@
+# Temporary: being written.
+def meeting_detail(*args, **kwargs):
+    raise NotImplementedError
