@@ -61,5 +61,6 @@ def ics_attachment(*, meeting: Meeting, attendees: list, method: str = "REQUEST"
     return {
         "filename": "cancel.ics" if method == "CANCEL" else "invite.ics",
         "content": meeting_ics(meeting=meeting, attendees=attendees, method=method),
-        "mimetype": f"text/calendar; method={method}; charset=utf-8",
+        # No charset here: Django adds charset="utf-8" itself, and twice is an invalid header.
+        "mimetype": f"text/calendar; method={method}",
     }

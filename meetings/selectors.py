@@ -5,6 +5,7 @@ from collections import defaultdict
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -12,7 +13,7 @@ from django.utils import timezone
 from accounts.models import Team
 from accounts.roles import is_staff_member
 from meetings.models import HostProfile, Leave, Meeting
-from portal.models import Holiday
+from portal.models import Holiday, PrivateFile
 from transactions.models import Transaction
 
 DUBAI = ZoneInfo(settings.TIME_ZONE)
@@ -112,27 +113,48 @@ def _host_day_slots(host: HostProfile, day, now, busy, away, slots) -> None:
             if (
                 earliest <= start <= latest
                 and not _overlaps(start, end, away)
+                # Each live meeting already blocks its own buffer ([starts_at, blocked_until),
+                # as the exclusion constraint does): the slot right after one is free.
                 and not _overlaps(start, end + buffer, busy)
-                and not _overlaps(start - buffer, end, busy)
             ):
                 slots[start].append(host)
             start = end + buffer
 
 
 def least_loaded(*, hosts: list[HostProfile], around: datetime.datetime) -> list[HostProfile]:
-    """Hosts ordered by their live meetings in the week of `around`, fewest first."""
-    week_start = around - datetime.timedelta(days=around.astimezone(DUBAI).weekday())
+    """Hosts ordered by their live meetings in the Dubai week (Monday to Sunday) of `around`,
+    fewest first."""
+    day = around.astimezone(DUBAI).date()
+    monday = day - datetime.timedelta(days=day.weekday())
+    week_start = datetime.datetime.combine(monday, datetime.time.min, DUBAI)
     loads = dict(
         Meeting.objects.filter(
             host_id__in=[h.user_id for h in hosts],
             status__in=Meeting.LIVE,
-            starts_at__gte=week_start - datetime.timedelta(days=1),
-            starts_at__lt=week_start + datetime.timedelta(days=8),
+            starts_at__gte=week_start,
+            starts_at__lt=week_start + datetime.timedelta(days=7),
         )
         .values_list("host_id")
         .annotate(n=Count("pk"))
     )
     return sorted(hosts, key=lambda h: (loads.get(h.user_id, 0), h.user_id))
+
+
+def host_profile_for(*, user) -> HostProfile | None:
+    return HostProfile.objects.filter(user=user).prefetch_related("hours").first()
+
+
+def is_active_host(*, user) -> bool:
+    return HostProfile.objects.filter(user=user, is_active=True).exists()
+
+
+def teams_with_hosts() -> QuerySet[Team]:
+    """Teams a customer can book a general enquiry with (at least one active host)."""
+    return (
+        Team.objects.filter(members__meeting_profile__is_active=True, members__is_active=True)
+        .distinct()
+        .order_by("code")
+    )
 
 
 # --- visibility ----------------------------------------------------------------------------------
@@ -146,6 +168,17 @@ def meeting_is_participant(*, user, meeting: Meeting) -> bool:
     if meeting.kind == Meeting.Kind.SESSION:
         return meeting.registrations.filter(customer=user).exists()
     return False
+
+
+def meeting_attachments(*, meeting: Meeting) -> list[PrivateFile]:
+    """The files the customer attached when booking (the content type is cached)."""
+    return list(
+        PrivateFile.objects.filter(
+            content_type=ContentType.objects.get_for_model(Meeting),
+            object_id=str(meeting.pk),
+            purpose="meeting_attachment",
+        ).order_by("uploaded_at", "pk")
+    )
 
 
 def meetings_visible_to(*, user) -> QuerySet[Meeting]:

@@ -9,11 +9,13 @@ meeting's state or the booking rules refuse — SlotTaken when the time is no lo
 
 import datetime
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError
 from django.db import transaction as db_transaction
+from django.http import Http404
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Team, User
@@ -29,12 +31,12 @@ from meetings.selectors import (
 )
 from portal.audit import audit_record
 from portal.errors import DomainError, TransitionNotAllowed
-from portal.files import private_file_store
+from portal.files import private_file_store, validate_upload
 from portal.notifications import notify
 from portal.references import reference_next
 from portal.workflow import transition
 from transactions.models import Remark, Transaction
-from transactions.selectors import is_customer_party
+from transactions.selectors import is_customer_party, remarks_visible_to
 
 ATTACHMENT_KINDS = ("pdf", "jpeg", "png", "dwg", "dxf")
 
@@ -69,21 +71,34 @@ def _participants(meeting: Meeting) -> list[User]:
     return [meeting.customer]
 
 
+def _ics_attendees(meeting: Meeting, person: User) -> list[User]:
+    # A session's invitation names only its recipient: registrants must not learn each
+    # other's names and e-mail addresses from the ATTENDEE lines.
+    if meeting.kind == Meeting.Kind.SESSION:
+        return [] if person.pk == meeting.host_id else [person]
+    return _participants(meeting)
+
+
 def _notify(meeting: Meeting, kind: str, recipients: list[User], method: str = "", **extra):
-    attachments = (
-        [ics_attachment(meeting=meeting, attendees=_participants(meeting), method=method)]
-        if method
-        else []
-    )
     for person in recipients:
-        notify(
-            recipient=person,
-            kind=kind,
-            obj=meeting,
-            context={**_context(meeting), **extra},
-            link=reverse("meetings:detail", args=[meeting.pk]),
-            attachments=attachments,
-        )
+        # Links (in the e-mail and the invitation) in the recipient's own language.
+        with translation.override(person.preferred_language or settings.LANGUAGE_CODE):
+            _notify_one(meeting, kind, person, method, extra)
+
+
+def _notify_one(meeting: Meeting, kind: str, person: User, method: str, extra: dict) -> None:
+    attachments = []
+    if method:
+        attendees = _ics_attendees(meeting, person)
+        attachments = [ics_attachment(meeting=meeting, attendees=attendees, method=method)]
+    notify(
+        recipient=person,
+        kind=kind,
+        obj=meeting,
+        context={**_context(meeting), **extra},
+        link=reverse("meetings:detail", args=[meeting.pk]),
+        attachments=attachments,
+    )
 
 
 def _on_transaction(meeting: Meeting, *, actor, verb: str, label_ar: str, label_en: str, **data):
@@ -167,9 +182,14 @@ def meeting_book(
     least-loaded free host does.
 
     Raises DomainError when the topic is not open for meetings, the time is too soon or too far
-    ahead, or no host can take it (SlotTaken when it was just taken)."""
+    ahead, or no host can take it (SlotTaken when it was just taken); ValidationError for an
+    attachment that is not an accepted file."""
     _require(actor.is_authenticated and not is_staff_member(actor))
+    for upload in attachments:
+        validate_upload(upload, kinds=ATTACHMENT_KINDS)
     if remark is not None:
+        # Fresh rows: the caller's remark may carry a stale transaction.
+        remark = Remark.objects.select_related("transaction").get(pk=remark.pk)
         transaction = remark.transaction
     if transaction is not None:
         _require(is_customer_party(actor, transaction))
@@ -180,6 +200,17 @@ def meeting_book(
                 _("Meetings can be booked about submitted transactions that are still open."),
                 code="topic_closed",
             )
+        if remark is not None:
+            # Only a remark the customer can read and still has to settle: those of a cycle
+            # under review are the reviewer's working notes.
+            visible = remarks_visible_to(user=actor, transaction=transaction)
+            if remark.pk not in {r.pk for r in visible}:
+                raise Http404
+            if remark.status != Remark.Status.OPEN:
+                raise DomainError(
+                    _("This remark is resolved; book about the transaction instead."),
+                    code="remark_resolved",
+                )
         hosts = hosts_for_transaction(transaction=transaction)
         topic, team = Meeting.Topic.TRANSACTION, transaction.service.team
     elif team is not None:
@@ -216,14 +247,6 @@ def meeting_book(
         + datetime.timedelta(minutes=host.slot_minutes + host.buffer_minutes),
     )
     _save_slot(meeting)
-    for upload in attachments:
-        private_file_store(
-            actor=actor,
-            upload=upload,
-            purpose="meeting_attachment",
-            attach_to=meeting,
-            kinds=ATTACHMENT_KINDS,
-        )
     audit_record(actor=actor, verb="booked", obj=meeting, to_status=meeting.status)
     _on_transaction(
         meeting,
@@ -234,6 +257,16 @@ def meeting_book(
         note=meeting.agenda[:500],
     )
     _notify(meeting, "meeting_booked", [actor, host.user], method="REQUEST")
+    # Files are written last (and were all checked first): a rollback cannot take a file off
+    # the disk, so nothing that can still fail comes after one is written.
+    for upload in attachments:
+        private_file_store(
+            actor=actor,
+            upload=upload,
+            purpose="meeting_attachment",
+            attach_to=meeting,
+            kinds=ATTACHMENT_KINDS,
+        )
     return meeting
 
 
@@ -501,7 +534,7 @@ def session_create(
         host=actor,
         status__in=Meeting.LIVE,
         starts_at__lt=session.blocked_until,
-        blocked_until__gt=starts_at - datetime.timedelta(minutes=profile.buffer_minutes),
+        blocked_until__gt=starts_at,
     ).exists()
     if clash:
         raise SlotTaken

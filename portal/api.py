@@ -1,12 +1,13 @@
 """Shared API pieces: the JSON error format and the API root."""
 
 from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
@@ -55,6 +56,41 @@ def exception_handler(exc, context):
     return response
 
 
+class ApiErrorDetailSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    fields = serializers.DictField(
+        required=False, help_text="Per-field messages (400 only).", child=serializers.JSONField()
+    )
+
+
+class ApiErrorSerializer(serializers.Serializer):
+    """The error body every endpoint returns (written by exception_handler), for the schema."""
+
+    error = ApiErrorDetailSerializer()
+
+
+class FieldErrors:
+    """Turn a service's django ValidationError (bad field values, a bad file) into a DRF one
+    under `field`, so it is a 400 with per-field messages; the service has rolled back.
+
+        with FieldErrors("file"):
+            services.something(...)
+    """
+
+    def __init__(self, field: str):
+        self.field = field
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is not None and issubclass(exc_type, DjangoValidationError):
+            detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+            raise exceptions.ValidationError({self.field: detail}) from exc
+        return False
+
+
 # Names of the endpoints listed at the API root; each app adds its own as it lands.
 ROOT_ENDPOINTS = [
     "auth-token",
@@ -62,6 +98,9 @@ ROOT_ENDPOINTS = [
     "organization",
     "service-list",
     "transaction-list",
+    "meeting-list",
+    "meeting-slots",
+    "session-list",
     "schema",
     "docs",
 ]

@@ -14,6 +14,7 @@ api_v1 = [
     path("documents/<int:pk>/download/", api.document_download, name="document-download"),
     path("", include("accounts.api")),
     path("", include("transactions.api")),
+    path("", include("meetings.api")),
 ]
 
 urlpatterns = [

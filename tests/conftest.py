@@ -60,6 +60,24 @@ def admin_user(db):
     return UserFactory(email="admin@example.ae", is_staff=True, is_superuser=True)
 
 
+@pytest.fixture
+def service(db):
+    """A service with a one-version checklist (tests/transactions/factories.py)."""
+    from tests.transactions.factories import ServiceFactory
+
+    return ServiceFactory()
+
+
+@pytest.fixture
+def people(service, customer, agent, reviewer, finance):
+    """The personas of a transaction's path, with the reviewer in the service's team."""
+    from tests.transactions.factories import People
+
+    return People(
+        service=service, customer=customer, agent=agent, reviewer=reviewer, finance=finance
+    )
+
+
 # --- private files ---------------------------------------------------------------------------
 @pytest.fixture
 def private_media(settings, tmp_path, monkeypatch):

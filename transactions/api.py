@@ -9,7 +9,6 @@ import functools
 from collections.abc import Callable
 
 from django import forms
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -23,11 +22,11 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from portal.api import ApiErrorSerializer, FieldErrors
 from transactions import selectors, services
 from transactions.filters import TransactionFilter
 from transactions.models import FeePayment, Remark, Service, ServiceVersion, Transaction
 from transactions.serializers import (
-    ApiErrorSerializer,
     AssignSerializer,
     DocumentUploadSerializer,
     DocumentVersionSerializer,
@@ -62,23 +61,6 @@ def _errors(*codes: int) -> dict:
         409: "Not allowed in the transaction's current status.",
     }
     return {code: OpenApiResponse(ApiErrorSerializer, description=texts[code]) for code in codes}
-
-
-class _FieldErrors:
-    """Turn a service's django ValidationError (bad field values, a bad file) into a DRF one
-    under `field`, so it is a 400 with per-field messages; the service has rolled back."""
-
-    def __init__(self, field: str):
-        self.field = field
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, exc_type, exc, tb):
-        if exc_type is not None and issubclass(exc_type, DjangoValidationError):
-            detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
-            raise exceptions.ValidationError({self.field: detail}) from exc
-        return False
 
 
 # --- the catalogue -------------------------------------------------------------------------------
@@ -176,7 +158,7 @@ class TransactionListView(generics.ListCreateAPIView):
     def post(self, request: Request, *args, **kwargs) -> Response:
         serializer = TransactionCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        with _FieldErrors("data"):
+        with FieldErrors("data"):
             transaction = services.transaction_create(
                 actor=request.user, **serializer.validated_data
             )
@@ -202,7 +184,7 @@ def transaction_detail(request: Request, pk: int) -> Response:
         serializer = TransactionUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = {**transaction.data, **serializer.validated_data.get("data", {})}
-        with _FieldErrors("data"):
+        with FieldErrors("data"):
             services.transaction_update(
                 actor=request.user,
                 transaction=transaction,
@@ -295,7 +277,7 @@ def _created(serializer_class: type, obj, request: Request) -> Response:
 )
 def document_upload(request: Request, transaction: Transaction, data: dict) -> Response:
     """Add a new version of one checklist item's document (earlier versions are kept)."""
-    with _FieldErrors("file"):
+    with FieldErrors("file"):
         document = services.transaction_document_upload(
             actor=request.user, transaction=transaction, item=data["item"], upload=data["file"]
         )
@@ -392,7 +374,7 @@ def reject(request: Request, transaction: Transaction, data: dict) -> None:
 )
 def pay(request: Request, transaction: Transaction, data: dict) -> Response:
     """Declare the fee paid at the counter or by bank transfer, with an optional proof."""
-    with _FieldErrors("proof"):
+    with FieldErrors("proof"):
         payment = services.fee_payment_submit(
             actor=request.user,
             transaction=transaction,
@@ -429,7 +411,7 @@ def remark_answer(
         raise exceptions.ValidationError(
             {"file": [_("This remark is not about a document; answer it in writing.")]}
         )
-    with _FieldErrors("file"):
+    with FieldErrors("file"):
         reply = services.remark_answer(
             actor=request.user, remark=remark, text=data["text"], upload=data.get("file")
         )

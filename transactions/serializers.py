@@ -30,21 +30,6 @@ def _absolute(request, url: str) -> str:
     return request.build_absolute_uri(url) if request is not None else url
 
 
-# --- errors (for the schema: portal.api.exception_handler writes them) -------------------------
-
-
-class ApiErrorDetailSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-    fields = serializers.DictField(
-        required=False, help_text="Per-field messages (400 only).", child=serializers.JSONField()
-    )
-
-
-class ApiErrorSerializer(serializers.Serializer):
-    error = ApiErrorDetailSerializer()
-
-
 # --- the catalogue -----------------------------------------------------------------------------
 
 

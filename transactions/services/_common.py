@@ -27,7 +27,7 @@ def _require(allowed: bool) -> None:
 
 def _lock(transaction: Transaction) -> Transaction:
     return (
-        Transaction.objects.select_for_update()
+        Transaction.objects.select_for_update(of=("self",))
         .select_related("service", "version", "applicant", "organization")
         .get(pk=transaction.pk)
     )

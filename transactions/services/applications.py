@@ -290,7 +290,7 @@ def remark_answer(*, actor: User, remark: Remark, text: str, upload=None) -> Rem
     Raises DomainError when there is nothing to send or the remark is not awaiting an answer."""
     transaction = _lock(remark.transaction)
     _require(selectors.is_customer_party(actor, transaction))
-    remark = Remark.objects.select_for_update().select_related("item").get(pk=remark.pk)
+    remark = Remark.objects.select_for_update(of=("self",)).select_related("item").get(pk=remark.pk)
     if transaction.status != S.REMARKS_RETURNED or remark.status != Remark.Status.OPEN:
         raise DomainError(_("This remark is not waiting for an answer."), code="not_open")
     text = (text or "").strip()

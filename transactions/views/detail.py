@@ -82,15 +82,25 @@ def _event_details(event: AuditEvent) -> list[tuple[str, str]]:
     item = _bilingual(data, "item")
     if item:
         details.append(
-            (_("Document"), f"{item} (v{data['version']})" if data.get("version") else item)
+            (
+                _("Document"),
+                _("%(item)s (version %(n)s)") % {"item": item, "n": data["version"]}
+                if data.get("version")
+                else item,
+            )
         )
     items = _bilingual(data, "items")
     if items:
         details.append((_("Missing documents"), "، ".join(items)))
+    if data.get("meeting"):
+        details.append((_("Meeting"), data["meeting"]))
+    if data.get("starts"):
+        details.append((_("Time (Dubai)"), data["starts"]))
     if data.get("note"):
-        details.append((_("Note"), data["note"]))
+        label = {"meeting_booked": _("Agenda"), "meeting_held": _("Follow-up actions")}
+        details.append((label.get(event.verb, _("Note")), data["note"]))
     if data.get("text"):
-        details.append((_("Text"), data["text"]))
+        details.append((_("Minutes") if event.verb == "meeting_held" else _("Text"), data["text"]))
     if data.get("reason"):
         details.append((_("Reason"), data["reason"]))
     if data.get("assignee"):
@@ -117,7 +127,9 @@ def _timeline(transaction: Transaction, *, user) -> list[TimelineEntry]:
         entries.append(
             TimelineEntry(
                 event=event,
-                label=VERB_LABELS.get(event.verb, event.verb),
+                label=VERB_LABELS.get(event.verb)
+                or _bilingual(event.data or {}, "label")
+                or event.verb,
                 actor=name,
                 details=_event_details(event),
             )
@@ -128,7 +140,15 @@ def _timeline(transaction: Transaction, *, user) -> list[TimelineEntry]:
 # The forms of the page, by action: (context name, prefix, form factory).
 FormFactory = Callable[..., forms.Form]
 ACTION_FORMS: dict[str, tuple[str, FormFactory]] = {
-    "upload": ("upload_form", lambda t, **kw: DocumentUploadForm(transaction=t, **kw)),
+    "upload": (
+        "upload_form",
+        # After an incomplete return, the first missing document is already chosen.
+        lambda t, **kw: DocumentUploadForm(
+            transaction=t,
+            initial={"item": next(iter(t.missing_items.all()), None)},
+            **kw,
+        ),
+    ),
     "withdraw": ("withdraw_form", lambda t, **kw: OptionalReasonForm(**kw)),
     "assign": (
         "assign_form",

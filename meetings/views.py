@@ -1,3 +1,0 @@
-# Temporary: being written.
-def meeting_detail(*args, **kwargs):
-    raise NotImplementedError

@@ -1,0 +1,261 @@
+"""The meeting page, for its participants and staff: what it is about, the video room, and the
+actions of the customer (reschedule, cancel, rate) and of the host (minutes, no-show, cancel).
+Each POST validates one form, calls one service and redirects back; a DomainError raised by a
+service becomes a message (portal.middleware.DomainErrorMiddleware)."""
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.roles import is_staff_member
+from meetings import services
+from meetings.forms import CancelForm, MinutesForm, RatingForm, RescheduleForm
+from meetings.ics import meeting_ics
+from meetings.jitsi import room_opens_at, room_token
+from meetings.models import Meeting
+from meetings.selectors import (
+    free_slots,
+    host_profile_for,
+    meeting_attachments,
+    meeting_get_for_user,
+    meeting_is_participant,
+)
+from meetings.views._common import booking_window
+
+M = Meeting.Status
+# The room stays open this long after the planned end (the token is valid for an hour more).
+ROOM_GRACE = datetime.timedelta(minutes=30)
+
+
+@dataclass
+class Room:
+    state: str  # waiting | open | closed
+    opens_at: datetime.datetime
+    domain: str
+    name: str
+    token: str | None = None
+
+    @property
+    def direct_link(self) -> str:
+        link = f"https://{self.domain}/{self.name}"
+        return f"{link}?jwt={self.token}" if self.token else link
+
+
+def _room(meeting: Meeting, user, *, participant: bool) -> Room | None:
+    """The video room for a participant of a live meeting; staff who only look at the meeting
+    do not get one (their join would not be theirs to record)."""
+    if not participant or meeting.status not in Meeting.LIVE:
+        return None
+    now = timezone.now()
+    opens = room_opens_at(meeting)
+    if now < opens:
+        state = "waiting"
+    elif now <= meeting.ends_at + ROOM_GRACE:
+        state = "open"
+    elif meeting.status == M.HELD:
+        return None  # over and done: the minutes say the rest
+    else:
+        state = "closed"
+    return Room(
+        state=state,
+        opens_at=opens,
+        domain=settings.JITSI_DOMAIN,
+        name=meeting.room_name,
+        token=room_token(meeting=meeting, user=user) if state == "open" else None,
+    )
+
+
+def _attendance(meeting: Meeting) -> list[dict]:
+    """Who joined, when, and for how long in all (their stays added up)."""
+    people: dict[int, dict] = {}
+    for stay in meeting.attendance.select_related("user"):
+        row = people.setdefault(
+            stay.user_id, {"user": stay.user, "first": stay.joined_at, "seconds": 0, "stays": 0}
+        )
+        row["seconds"] += stay.seconds
+        row["stays"] += 1
+    for row in people.values():
+        row["minutes"] = round(row["seconds"] / 60)
+    return list(people.values())
+
+
+def _reschedule_slots(meeting: Meeting) -> list[datetime.datetime]:
+    profile = host_profile_for(user=meeting.host)
+    if profile is None:
+        return []
+    day_from, day_to = booking_window()
+    return list(free_slots(hosts=[profile], day_from=day_from, day_to=day_to, ignore=meeting))
+
+
+def _allowed(meeting: Meeting, user) -> set[str]:
+    """What the user may do to the meeting now; the services still decide (the notice period
+    before a change is theirs to enforce)."""
+    allowed: set[str] = set()
+    now = timezone.now()
+    customer = meeting.kind == Meeting.Kind.APPOINTMENT and meeting.customer_id == user.pk
+    host = meeting.host_id == user.pk or user.is_superuser
+    if meeting.status == M.SCHEDULED:
+        if customer and now < meeting.starts_at:
+            allowed |= {"reschedule", "cancel"}
+        if is_staff_member(user):
+            allowed.add("cancel")
+        if host and now >= meeting.starts_at:
+            allowed.add("minutes")
+            if meeting.kind == Meeting.Kind.APPOINTMENT:
+                allowed.add("no-show")
+    if customer and meeting.status == M.HELD and meeting.rating is None:
+        allowed.add("rate")
+    return allowed
+
+
+def _form(action: str, meeting: Meeting, user, data=None) -> forms.Form:
+    kwargs = {"prefix": action, "data": data}
+    if action == "reschedule":
+        return RescheduleForm(slots=_reschedule_slots(meeting), **kwargs)
+    if action == "cancel":
+        return CancelForm(reason_required=is_staff_member(user), **kwargs)
+    if action == "minutes":
+        return MinutesForm(**kwargs)
+    if action == "rate":
+        return RatingForm(**kwargs)
+    return forms.Form(**kwargs)
+
+
+def _render(
+    request: HttpRequest,
+    meeting: Meeting,
+    *,
+    bound: dict[str, forms.Form] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    user = request.user
+    staff = is_staff_member(user)
+    participant = meeting_is_participant(user=user, meeting=meeting)
+    allowed = _allowed(meeting, user)
+    bound = bound or {}
+    forms_ = {
+        f"{action.replace('-', '_')}_form": bound.get(action) or _form(action, meeting, user)
+        for action in allowed
+    }
+    room = _room(meeting, user, participant=participant)
+    context = {
+        "meeting": meeting,
+        "viewer_is_staff": staff,
+        "is_host": meeting.host_id == user.pk,
+        "is_customer": meeting.customer_id == user.pk,
+        "participant": participant,
+        "allowed": allowed,
+        "attachments": meeting_attachments(meeting=meeting),
+        "room": room,
+        "lang": "ar" if (get_language() or "ar").startswith("ar") else "en",
+        "JITSI_DOMAIN": settings.JITSI_DOMAIN,
+        # The attendance endpoint of the meetings API (session-authenticated, CSRF header).
+        "attendance_url": f"/api/v1/meetings/{meeting.pk}/attendance/",
+        "attendance": _attendance(meeting) if staff else [],
+        "registrations": (
+            list(meeting.registrations.select_related("customer"))
+            if staff and meeting.kind == Meeting.Kind.SESSION
+            else []
+        ),
+        "invalid": bool(bound),
+        **forms_,
+    }
+    return render(request, "meetings/detail.html", context, status=status)
+
+
+@login_required
+def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _render(request, meeting_get_for_user(user=request.user, pk=pk))
+
+
+@login_required
+def meeting_invitation(request: HttpRequest, pk: int) -> HttpResponse:
+    """The meeting as an iCalendar file, with the one customer it is about (a session's
+    registrants do not see each other's addresses)."""
+    meeting = meeting_get_for_user(user=request.user, pk=pk)
+    attendees = [meeting.customer] if meeting.customer_id else []
+    if meeting.kind == Meeting.Kind.SESSION and not is_staff_member(request.user):
+        attendees = [request.user]
+    method = "CANCEL" if meeting.status == M.CANCELLED else "REQUEST"
+    response = HttpResponse(
+        meeting_ics(meeting=meeting, attendees=attendees, method=method),
+        content_type="text/calendar; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{meeting.reference}.ics"'
+    return response
+
+
+# Each action: the service call, given the request, the meeting and its cleaned form, returning
+# the success message.
+def _reschedule(request, meeting, form):
+    moved = services.meeting_reschedule(
+        actor=request.user, meeting=meeting, starts_at=form.cleaned_data["starts_at"]
+    )
+    return _("Your meeting has been moved to %(when)s (Dubai time).") % {
+        "when": timezone.localtime(moved.starts_at).strftime("%Y-%m-%d %H:%M")
+    }
+
+
+def _cancel(request, meeting, form):
+    services.meeting_cancel(actor=request.user, meeting=meeting, reason=form.cleaned_data["reason"])
+    return _("The meeting has been cancelled.")
+
+
+def _minutes(request, meeting, form):
+    services.meeting_record_minutes(
+        actor=request.user,
+        meeting=meeting,
+        minutes=form.cleaned_data["minutes"],
+        outcome=form.cleaned_data["outcome"],
+        follow_up=form.cleaned_data["follow_up"],
+    )
+    return _("The minutes have been recorded.")
+
+
+def _no_show(request, meeting, form):
+    services.meeting_mark_no_show(actor=request.user, meeting=meeting)
+    return _("The meeting has been recorded as not attended.")
+
+
+def _rate(request, meeting, form):
+    services.meeting_rate(
+        actor=request.user,
+        meeting=meeting,
+        rating=form.cleaned_data["rating"],
+        comment=form.cleaned_data["comment"],
+    )
+    return _("Thank you for your rating.")
+
+
+ACTIONS: dict[str, Callable[[HttpRequest, Meeting, forms.Form], str]] = {
+    "reschedule": _reschedule,
+    "cancel": _cancel,
+    "minutes": _minutes,
+    "no-show": _no_show,
+    "rate": _rate,
+}
+
+
+@require_POST
+@login_required
+def meeting_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    handler = ACTIONS.get(action)
+    if handler is None:
+        raise Http404
+    meeting = meeting_get_for_user(user=request.user, pk=pk)
+    form = _form(action, meeting, request.user, data=request.POST)
+    if not form.is_valid():
+        return _render(request, meeting, bound={action: form}, status=400)
+    messages.success(request, handler(request, meeting, form))
+    return redirect("meetings:detail", pk=meeting.pk)
