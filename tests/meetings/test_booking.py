@@ -318,6 +318,8 @@ def test_slot_taken_is_a_clear_translatable_conflict(db, now, customer, other_cu
         assert str(error.value.message) == (
             "This time is no longer available; please choose another."
         )
+    with translation.override("ar"):
+        assert str(error.value.message) == "هذا الموعد لم يعد متاحاً؛ يرجى اختيار موعد آخر."
 
 
 # --- reschedule ----------------------------------------------------------------------------------
@@ -682,9 +684,10 @@ def test_twenty_customers_racing_for_one_slot_get_one_meeting(
     assert len(won) == 1, results
     assert len(lost) == 19 and all(isinstance(r, SlotTaken) for r in lost), lost
     assert {r.code for r in lost} == {"slot_taken"}
-    assert {str(r.message) for r in lost} == {
-        "This time is no longer available; please choose another."
-    }
+    with translation.override("en"):  # the threads ran in the default language (Arabic)
+        assert {str(r.message) for r in lost} == {
+            "This time is no longer available; please choose another."
+        }
     [meeting] = won
     winner = customers.index(meeting.customer)
     assert Meeting.objects.get() == meeting
