@@ -1,7 +1,9 @@
 """Private uploads: checked by content (magic bytes), size-limited, hashed, stored privately."""
 
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django import forms
 from django.conf import settings
@@ -10,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import Http404
 from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import PrivateFile
@@ -140,3 +143,37 @@ def private_file_get_for_user(*, user, uuid) -> PrivateFile:
     if check is not None and check(user):
         return stored
     raise Http404
+
+
+def _walk(storage, top: str) -> Iterator[str]:
+    try:
+        directories, names = storage.listdir(top)
+    except FileNotFoundError:
+        return
+    for name in names:
+        yield f"{top}/{name}"
+    for directory in directories:
+        yield from _walk(storage, f"{top}/{directory}")
+
+
+def files_sweep_orphans(*, older_than: timedelta = timedelta(hours=24)) -> int:
+    """Delete stored uploads that no PrivateFile row points at and that are older than
+    `older_than`: what a request wrote before its database transaction rolled back (the file
+    is saved before the row commits, and a rollback cannot take a file back). Returns the
+    number deleted. Runs daily from Celery beat."""
+    storage = PrivateFile._meta.get_field("file").storage
+    known = set(PrivateFile.objects.values_list("file", flat=True))
+    cutoff = timezone.now() - older_than
+    removed = 0
+    for path in _walk(storage, "uploads"):
+        if path in known:
+            continue
+        try:
+            modified = storage.get_modified_time(path)
+        except (OSError, NotImplementedError):
+            continue
+        # A file younger than the cutoff may belong to a transaction still in progress.
+        if modified < cutoff:
+            storage.delete(path)
+            removed += 1
+    return removed

@@ -214,6 +214,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "sweep-notifications": {"task": "portal.tasks.sweep_notifications", "schedule": 120.0},
     "sweep-documents": {"task": "portal.tasks.sweep_documents", "schedule": 300.0},
+    # Uploads left on disk by requests that rolled back: daily at 03:00.
+    "sweep-orphan-files": {
+        "task": "portal.tasks.sweep_orphan_files",
+        "schedule": crontab(hour=3, minute=0),
+    },
     # Meeting reminders (24 hours and 15 minutes before), each sent once.
     "meeting-reminders": {"task": "meetings.tasks.send_reminders", "schedule": 60.0},
     # Overdue digests to team supervisors, expiry warnings and expiry: once a day at 07:00.

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from portal import documents, notifications
+from portal import documents, files, notifications
 
 
 @shared_task(
@@ -35,3 +35,8 @@ def render_document(document_id: int) -> bool:
 @shared_task(acks_late=True)
 def sweep_documents() -> int:
     return documents.documents_sweep()
+
+
+@shared_task(acks_late=True)
+def sweep_orphan_files() -> int:
+    return files.files_sweep_orphans()

@@ -202,3 +202,41 @@ def test_validate_upload_size_limit_argument_and_setting(settings):
         validate_upload(upload, kinds=("pdf",))
     settings.UPLOAD_MAX_BYTES = 10_000
     assert validate_upload(upload, kinds=("pdf",)) == "pdf"
+
+
+def test_uploads_left_by_a_rolled_back_request_are_swept_once_old(db, newcomer, private_media):
+    """A file saved before its transaction rolled back has no row; the daily sweep deletes it
+    once it is older than a day, and never touches a file that has its row or a young one."""
+    import os
+
+    from django.db import transaction
+
+    from portal.files import files_sweep_orphans, private_file_store
+    from portal.tasks import sweep_orphan_files
+
+    kept = private_file_store(
+        actor=newcomer,
+        upload=SimpleUploadedFile("kept.pdf", b"%PDF-1.4 kept", content_type="application/pdf"),
+        purpose="test",
+        attach_to=None,
+        kinds=("pdf",),
+    )
+    with pytest.raises(RuntimeError), transaction.atomic():
+        lost = private_file_store(
+            actor=newcomer,
+            upload=SimpleUploadedFile("lost.pdf", b"%PDF-1.4 lost", content_type="application/pdf"),
+            purpose="test",
+            attach_to=None,
+            kinds=("pdf",),
+        )
+        raise RuntimeError("the rest of the change failed")
+    orphan = Path(private_media) / lost.file.name
+    assert orphan.exists() and not PrivateFile.objects.filter(pk=lost.pk).exists()
+
+    assert files_sweep_orphans() == 0  # too young: it may belong to a request still running
+    old = (timezone.now() - datetime.timedelta(days=2)).timestamp()
+    os.utime(orphan, (old, old))
+    os.utime(Path(private_media) / kept.file.name, (old, old))
+    assert sweep_orphan_files.delay().get() == 1
+    assert not orphan.exists()
+    assert (Path(private_media) / kept.file.name).exists()
