@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -161,7 +162,7 @@ def _render(
         "lang": "ar" if (get_language() or "ar").startswith("ar") else "en",
         "JITSI_DOMAIN": settings.JITSI_DOMAIN,
         # The attendance endpoint of the meetings API (session-authenticated, CSRF header).
-        "attendance_url": f"/api/v1/meetings/{meeting.pk}/attendance/",
+        "attendance_url": reverse("api:meeting-attendance", args=[meeting.pk]),
         "attendance": _attendance(meeting) if staff else [],
         "registrations": (
             list(meeting.registrations.select_related("customer"))
