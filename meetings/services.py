@@ -383,6 +383,15 @@ def meeting_cancel(*, actor: User, meeting: Meeting, reason: str = "") -> Meetin
     return meeting
 
 
+def _check_started(meeting: Meeting) -> None:
+    if meeting.status == Meeting.Status.SCHEDULED and timezone.now() < meeting.starts_at:
+        raise DomainError(
+            _("This can be recorded once the meeting has started (%(time)s, Dubai time).")
+            % {"time": _when(meeting.starts_at)},
+            code="not_started",
+        )
+
+
 def _require_host(actor: User, meeting: Meeting) -> None:
     _require(meeting.host_id == actor.pk or actor.is_superuser)
 
@@ -400,6 +409,7 @@ def meeting_record_minutes(
         raise DomainError(_("Write the minutes."), code="no_minutes")
     if outcome not in Meeting.Outcome.values:
         raise DomainError(_("Choose the outcome."), code="no_outcome")
+    _check_started(meeting)
     meeting = transition(
         obj=meeting,
         to=Meeting.Status.HELD,
@@ -431,6 +441,7 @@ def meeting_mark_no_show(*, actor: User, meeting: Meeting) -> Meeting:
     meeting = _lock(meeting)
     _require_host(actor, meeting)
     _require(meeting.kind == Meeting.Kind.APPOINTMENT)
+    _check_started(meeting)
     meeting = transition(
         obj=meeting,
         to=Meeting.Status.NO_SHOW,

@@ -13,6 +13,7 @@ from django.db import models
 from django.http import Http404
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import PrivateFile
@@ -92,9 +93,10 @@ class PrivateFileField(forms.FileField):
         self.max_bytes = max_bytes
         accept = ",".join(ext for k in kinds for ext in KINDS[k].extensions)
         kwargs.setdefault("widget", forms.ClearableFileInput(attrs={"accept": accept}))
+        names = ", ".join(KINDS[k].label for k in kinds)
+        # Lazy: form classes are built once, the help text is read in each request's language.
         kwargs.setdefault(
-            "help_text",
-            _("Allowed: %(kinds)s.") % {"kinds": ", ".join(KINDS[k].label for k in kinds)},
+            "help_text", lazy(lambda: _("Allowed: %(kinds)s.") % {"kinds": names}, str)()
         )
         super().__init__(**kwargs)
 

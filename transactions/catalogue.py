@@ -286,6 +286,9 @@ def catalogue_load() -> int:
                 position=i,
             )
         for i, (field_code, label_ar, label_en, kind, required) in enumerate(fields):
+            # A required measure or count is at least 1 (an area or a number of floors of 0
+            # is a typing mistake); optional ones may be 0.
+            numeric = kind in (FormField.Kind.INTEGER, FormField.Kind.DECIMAL)
             FormField.objects.create(
                 version=version,
                 code=field_code,
@@ -293,6 +296,7 @@ def catalogue_load() -> int:
                 label_en=label_en,
                 kind=kind,
                 required=required,
+                min_value=Decimal("1") if numeric and required else None,
                 position=i,
             )
         created += 1

@@ -11,14 +11,53 @@ from django.utils.translation import gettext_lazy as _
 from portal.files import PrivateFileField
 from transactions.models import ChecklistItem, FeePayment, FormField, ServiceVersion
 
+# Arabic-Indic (٠-٩) and Persian (۰-۹) digits, the Arabic decimal and thousands separators.
+_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹٫٬", "01234567890123456789.,")
+
+
+def western_digits(value):
+    """What a customer typed on an Arabic keyboard, with Western digits and without
+    thousands separators, so that number fields understand it."""
+    if isinstance(value, str):
+        return value.translate(_DIGITS).replace(",", "").strip()
+    return value
+
+
+class _ArabicDigits:
+    def to_python(self, value):
+        return super().to_python(western_digits(value))
+
+
+class ArabicIntegerField(_ArabicDigits, forms.IntegerField):
+    pass
+
+
+class ArabicDecimalField(_ArabicDigits, forms.DecimalField):
+    pass
+
+
+def _number_widget(mode: str) -> forms.TextInput:
+    # A text input (not type=number): browsers drop Arabic-Indic digits from number inputs;
+    # inputmode still brings up the numeric keypad.
+    return forms.TextInput(attrs={"inputmode": mode, "dir": "ltr", "autocomplete": "off"})
+
 
 def _form_field(field: FormField) -> forms.Field:
     # Drafts may be saved half-filled; submission checks the required ones.
     common = {"label": field.label, "required": False}
+    minimum = field.min_value if field.min_value is not None else Decimal("0")
     if field.kind == FormField.Kind.INTEGER:
-        return forms.IntegerField(min_value=0, **common)
+        return ArabicIntegerField(
+            min_value=int(minimum), widget=_number_widget("numeric"), **common
+        )
     if field.kind == FormField.Kind.DECIMAL:
-        return forms.DecimalField(min_value=0, max_digits=14, decimal_places=2, **common)
+        return ArabicDecimalField(
+            min_value=minimum,
+            max_digits=14,
+            decimal_places=2,
+            widget=_number_widget("decimal"),
+            **common,
+        )
     if field.kind == FormField.Kind.DATE:
         return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **common)
     return forms.CharField(max_length=300, **common)

@@ -135,6 +135,14 @@ class FormField(models.Model):
     label_en = models.CharField(_("label (English)"), max_length=200)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.TEXT)
     required = models.BooleanField(_("required"), default=True)
+    min_value = models.DecimalField(
+        _("smallest value"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("For numbers; 0 when empty."),
+    )
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     class Meta:
@@ -363,6 +371,9 @@ class Remark(models.Model):
         _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # When it was sent to the customer (with the return for correction); until then it is the
+    # reviewer's working note and the customer does not see it.
+    returned_at = models.DateTimeField(_("returned to the customer at"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
 
     class Meta:

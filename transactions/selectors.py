@@ -272,16 +272,12 @@ def unanswered_remarks(transaction: Transaction) -> QuerySet[Remark]:
 
 def remarks_visible_to(*, user, transaction: Transaction) -> list[Remark]:
     """The transaction's remarks (prefetched) the user may read: staff all of them; the
-    customer not those of the cycle under review, which are the reviewer's working notes until
-    they are returned."""
+    customer those returned to them. A remark never returned (written, and perhaps resolved,
+    during a review that ended in a decision) stays the reviewer's working note."""
     remarks = list(transaction.remarks.all())
     if is_staff_member(user):
         return remarks
-    return [
-        r
-        for r in remarks
-        if not (transaction.status == S.UNDER_REVIEW and r.cycle == transaction.cycle)
-    ]
+    return [r for r in remarks if r.returned_at is not None]
 
 
 def allowed_actions(*, user, transaction: Transaction) -> set[str]:
@@ -326,9 +322,11 @@ def allowed_actions(*, user, transaction: Transaction) -> set[str]:
     if t.status == S.UNDER_REVIEW and assigned_reviewer:
         allowed |= {"remark", "reject"}
         if open_remarks:
-            allowed |= {"resolve", "return-remarks"}
+            allowed.add("resolve")
         else:
             allowed.add("approve")
+        if any(r.status == Remark.Status.OPEN and r.cycle == t.cycle for r in t.remarks.all()):
+            allowed.add("return-remarks")
     if t.status == S.PAYMENT_SUBMITTED and fee_officer and pending:
         allowed |= {"confirm", "refuse"}
     if t.status in (S.APPROVED, S.PAID) and (agent or team_reviewer):

@@ -17,7 +17,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from accounts.roles import is_staff_member
 from meetings import services
@@ -33,6 +32,7 @@ from meetings.selectors import (
     meeting_is_participant,
 )
 from meetings.views._common import booking_window
+from portal.decorators import post_only
 
 M = Meeting.Status
 # The room stays open this long after the planned end (the token is valid for an hour more).
@@ -248,7 +248,7 @@ ACTIONS: dict[str, Callable[[HttpRequest, Meeting, forms.Form], str]] = {
 }
 
 
-@require_POST
+@post_only("meetings:detail")
 @login_required
 def meeting_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     handler = ACTIONS.get(action)

@@ -447,7 +447,7 @@ def test_minutes_and_no_show_are_the_hosts_once_the_meeting_started(
     host = api(people.reviewer)
 
     early = host.post(url(meeting, "minutes"), body, format="json")
-    assert (early.status_code, error(early)) == (409, "transition_not_allowed")
+    assert (early.status_code, error(early)) == (409, "not_started")
     time_machine.move_to(at(WED, 10, 5), tick=False)
     before = snapshot()
     assert api(customer).post(url(meeting, "minutes"), body, format="json").status_code == 403

@@ -95,8 +95,11 @@ def test_minutes_and_no_show_only_from_scheduled(meeting, status, action, to, ti
 def test_only_once_the_meeting_has_started(meeting, action, time_machine):
     time_machine.move_to(meeting.starts_at - datetime.timedelta(minutes=1), tick=False)
     before = _state(meeting)
-    with pytest.raises(TransitionNotAllowed):
+    with pytest.raises(DomainError) as refused:
         action(meeting)
+    # Says when it can be done, not just "not allowed".
+    assert refused.value.code == "not_started"
+    assert meeting.starts_at.astimezone(DUBAI).strftime("%H:%M") in str(refused.value.message)
     assert _state(meeting) == before
     time_machine.move_to(meeting.starts_at, tick=False)
     assert action(meeting).status != Meeting.Status.SCHEDULED

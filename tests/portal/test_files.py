@@ -240,3 +240,12 @@ def test_uploads_left_by_a_rolled_back_request_are_swept_once_old(db, newcomer, 
     assert sweep_orphan_files.delay().get() == 1
     assert not orphan.exists()
     assert (Path(private_media) / kept.file.name).exists()
+
+
+def test_the_allowed_kinds_help_text_follows_the_page_language(client, newcomer):
+    """The form field is built once, at import; its help text must not freeze in the language
+    that was active then."""
+    client.force_login(newcomer)
+    assert "الأنواع المسموح بها" in client.get("/ar/organization/").content.decode()
+    english = client.get("/en/organization/").content.decode()
+    assert "Allowed: PDF" in english and "الأنواع المسموح بها" not in english

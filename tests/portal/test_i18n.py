@@ -49,8 +49,31 @@ def test_header_language_switch_posts_the_current_page(client, db):
     page = client.get("/ar/profile/?tab=1").content.decode()
     form = re.search(r'<form action="/i18n/setlang/" method="post".*?</form>', page, re.S)
     assert form is not None
-    assert '<input type="hidden" name="next" value="/ar/profile/?tab=1">' in form.group()
+    assert '<input type="hidden" name="next" value="/en/profile/?tab=1">' in form.group()
     assert 'name="language" value="en"' in form.group()
+
+
+@pytest.mark.parametrize(
+    "browser_language, page, switch_to, lands_on",
+    [
+        ("en", "/ar/services/", "en", "/en/services/"),
+        ("ar", "/en/services/", "ar", "/ar/services/"),
+    ],
+)
+def test_the_switch_works_whatever_language_the_browser_asks_for(
+    client, db, browser_language, page, switch_to, lands_on
+):
+    """The switch must not depend on the browser's own language (e-mail links open /ar/ pages
+    for everyone)."""
+    html = client.get(page, HTTP_ACCEPT_LANGUAGE=browser_language).content.decode()
+    next_path = re.search(r'name="next" value="([^"]+)"', html).group(1)
+    response = client.post(
+        "/i18n/setlang/",
+        {"language": switch_to, "next": next_path},
+        HTTP_ACCEPT_LANGUAGE=browser_language,
+    )
+    assert response.status_code == 302
+    assert response.url == lands_on
 
 
 @pytest.mark.parametrize("path", ["/ar/", "/en/", "/ar/accounts/login/"])

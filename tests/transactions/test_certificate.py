@@ -12,7 +12,8 @@ import pytest
 from django.conf import settings as django_settings
 
 from portal.models import IssuedDocument
-from tests.transactions.factories import People, ServiceFactory, transaction_at
+from tests.transactions.factories import People, ServiceFactory, draft, pdf, transaction_at
+from transactions import services
 from transactions.models import Transaction
 
 S = Transaction.Status
@@ -63,6 +64,10 @@ def test_the_certificate_pdf_shows_what_it_certifies_and_verifies_publicly(
     path = certificate.pdf.path
     assert Path(path).read_bytes().startswith(b"%PDF-")
 
+    # One page: the QR verification block does not spill onto a page of its own.
+    info = subprocess.run(["pdfinfo", path], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"^Pages:\s+1$", info, re.M), info
+
     text = _pdf_text(path)
     assert t.reference in text
     assert re.fullmatch(r"CRT-\d{4}-\d{6}", certificate.reference)
@@ -103,8 +108,14 @@ def test_the_certificate_pdf_shows_what_it_certifies_and_verifies_publicly(
 def test_the_receipt_at_submission_holds_the_reference(
     client, road_service, road_people, django_capture_on_commit_callbacks
 ):
+    t = draft(customer=road_people.customer, service=road_service)
+    plan = t.version.checklist.get(code="plan")
+    services.transaction_document_upload(
+        actor=road_people.customer, transaction=t, item=plan, upload=pdf("plan-v2.pdf")
+    )
     with django_capture_on_commit_callbacks(execute=True):
-        t = transaction_at(S.SUBMITTED, service=road_service, people=road_people)
+        services.transaction_submit(actor=road_people.customer, transaction=t)
+    t.refresh_from_db()
     receipt = IssuedDocument.objects.get(kind="transaction_receipt")
     assert receipt.reference == t.reference
     assert receipt.status == IssuedDocument.Status.READY
@@ -114,8 +125,10 @@ def test_the_receipt_at_submission_holds_the_reference(
     assert t.reference in text
     assert SERVICE_EN in text and SERVICE_AR in text
     assert road_people.customer.full_name in text
-    assert "plan.pdf" in text  # the documents received, with their SHA-256
-    assert t.documents.get().file.sha256 in text
+    # The documents submitted (the current version of each), with their SHA-256.
+    assert "plan-v2.pdf" in text and "plan.pdf" not in text
+    newest = t.documents.order_by("-number").first()
+    assert newest.file.sha256 in text
 
     page = client.get(f"/verify/{receipt.verification_code}/")
     assert page.status_code == 200

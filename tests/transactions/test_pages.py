@@ -263,20 +263,23 @@ def test_invalid_staff_form_is_400_and_changes_nothing(client, people, service):
     assert snapshot(t) == before
 
 
-def test_unknown_action_is_404_and_get_is_405(client, customer, service):
+def test_unknown_action_is_404_and_a_get_goes_back_to_the_page(client, customer, service):
+    """Reloading the address an invalid form was shown at (a POST-only URL) must not end on a
+    blank 405: it leads back to the transaction's page, and changes nothing."""
     t = draft(customer=customer, service=service)
     client.force_login(customer)
     assert client.post(action_url(t, "explode")).status_code == 404
-    assert client.get(action_url(t, "submit")).status_code == 405
-    assert client.get(reverse("transactions:document_upload", args=[t.pk])).status_code == 405
-    assert (
-        client.get(reverse("transactions:remark_action", args=[t.pk, 1, "answer"])).status_code
-        == 405
-    )
-    assert (
-        client.get(reverse("transactions:payment_action", args=[t.pk, 1, "confirm"])).status_code
-        == 405
-    )
+    detail = reverse("transactions:detail", args=[t.pk])
+    for url in [
+        action_url(t, "submit"),
+        reverse("transactions:document_upload", args=[t.pk]),
+        reverse("transactions:remark_action", args=[t.pk, 1, "answer"]),
+        reverse("transactions:payment_action", args=[t.pk, 1, "confirm"]),
+    ]:
+        response = client.get(url)
+        assert (response.status_code, response.url) == (302, detail), url
+    t.refresh_from_db()
+    assert t.status == Transaction.Status.DRAFT
     assert (
         client.post(reverse("transactions:remark_action", args=[t.pk, 1, "x"])).status_code == 404
     )
@@ -563,3 +566,31 @@ def test_detail_query_budget(client, people, service, n, django_assert_num_queri
     with django_assert_num_queries(16):
         client.get(url)
     assert Remark.objects.filter(transaction=t).count() == n
+
+
+def test_numbers_typed_with_arabic_digits_are_understood_and_zero_floors_refused(
+    client, customer, db
+):
+    """Customers on an Arabic keyboard type ٠-٩; a required count or measure is at least 1."""
+    from decimal import Decimal
+
+    from transactions.catalogue import catalogue_load
+    from transactions.models import Service
+
+    catalogue_load()
+    client.force_login(customer)
+    url = "/ar/services/new-building-permit/apply/"
+    refused = client.post(
+        url,
+        {"title": "فيلا", "f_plot-number": "١٢٣", "f_plot-area": "٩٠٠٫٥", "f_floors": "٠"},
+    )
+    assert refused.status_code == 400
+    assert Transaction.objects.count() == 0
+    client.post(
+        url,
+        {"title": "فيلا", "f_plot-number": "١٢٣", "f_plot-area": "٩٠٠٫٥", "f_floors": "٢"},
+    )
+    transaction = Transaction.objects.get()
+    assert transaction.service == Service.objects.get(code="new-building-permit")
+    assert transaction.data["floors"] == "2"
+    assert Decimal(transaction.data["plot-area"]) == Decimal("900.5")

@@ -1011,3 +1011,37 @@ def test_acting_on_a_stage_that_has_passed_is_a_conflict_not_a_refusal(db, statu
     t = transaction_at(status)
     with pytest.raises(TransitionNotAllowed):
         call(t, getattr(t.people, who))
+
+
+def test_remarks_never_returned_stay_the_reviewers_notes_after_the_decision(db):
+    from transactions.selectors import remarks_visible_to, transaction_timeline
+
+    t = transaction_at(S.UNDER_REVIEW)
+    p = t.people
+    note = services.remark_add(actor=p.reviewer, transaction=t, text="Internal: check dates.")
+    services.remark_resolve(actor=p.reviewer, remark=note)
+    services.transaction_approve(actor=p.reviewer, transaction=t)
+    t = Transaction.objects.prefetch_related("remarks").get(pk=t.pk)
+    assert remarks_visible_to(user=p.customer, transaction=t) == []
+    assert [r.pk for r in remarks_visible_to(user=p.reviewer, transaction=t)] == [note.pk]
+    assert "remark_added" not in [
+        e.verb for e in transaction_timeline(transaction=t, user=p.customer)
+    ]
+
+
+def test_sending_remarks_back_again_needs_a_remark_of_this_cycle(db):
+    t = transaction_at(S.REMARKS_RETURNED)
+    p = t.people
+    [first] = t.remarks.all()
+    assert first.returned_at is not None
+    services.remark_answer(actor=p.customer, remark=first, text="Setbacks are 3 m.")
+    services.transaction_resubmit(actor=p.customer, transaction=t)
+    # The answer did not settle it, but returning it unchanged would tell the customer nothing.
+    with pytest.raises(DomainError) as refused:
+        services.transaction_return_remarks(actor=p.reviewer, transaction=t)
+    assert refused.value.code == "no_remarks"
+    services.remark_add(actor=p.reviewer, transaction=t, text="3 m is below the 5 m minimum.")
+    services.transaction_return_remarks(actor=p.reviewer, transaction=t)
+    t.refresh_from_db()
+    assert t.status == S.REMARKS_RETURNED and t.cycle == 2
+    assert all(r.returned_at for r in t.remarks.all())

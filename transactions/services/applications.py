@@ -158,6 +158,13 @@ def _check_complete(transaction: Transaction) -> None:
         )
 
 
+def _current_versions(transaction: Transaction) -> list[TransactionDocument]:
+    newest: dict[int, TransactionDocument] = {}
+    for document in transaction.documents.select_related("item", "file").order_by("number"):
+        newest[document.item_id] = document
+    return sorted(newest.values(), key=lambda d: (d.item.position, d.item_id))
+
+
 @db_transaction.atomic
 def transaction_submit(*, actor: User, transaction: Transaction) -> Transaction:
     """Submit a draft: gives it its reference, starts the department's clock, issues the
@@ -199,9 +206,10 @@ def transaction_submit(*, actor: User, transaction: Transaction) -> Transaction:
             "submitted_at": submitted_at,
             "sla_days": transaction.sla_days,
             "due_date": str(transaction.due_date),
+            # What was submitted: the current version of each document.
             "documents": [
                 [d.item.name_ar, d.item.name_en, d.file.original_name, d.file.sha256]
-                for d in transaction.documents.select_related("item", "file")
+                for d in _current_versions(transaction)
             ],
         },
         public_summary={

@@ -222,8 +222,16 @@ def transaction_return_remarks(*, actor: User, transaction: Transaction) -> Tran
     transaction = _lock(transaction)
     _require_assigned_reviewer(actor, transaction)
     open_remarks = list(transaction.remarks.filter(status=Remark.Status.OPEN))
-    if transaction.status == S.UNDER_REVIEW and not open_remarks:
-        raise DomainError(_("Write at least one remark first."), code="no_remarks")
+    # A return always brings something new to read: an earlier remark sent back again comes
+    # with a remark of this cycle saying why its answer was not enough.
+    if not any(r.cycle == transaction.cycle for r in open_remarks):
+        raise DomainError(
+            _(
+                "Write at least one remark in this review cycle first (if an earlier answer "
+                "was not enough, say why)."
+            ),
+            code="no_remarks",
+        )
     moved = _move(
         transaction,
         to=S.REMARKS_RETURNED,
@@ -231,6 +239,9 @@ def transaction_return_remarks(*, actor: User, transaction: Transaction) -> Tran
         actor=actor,
         verb="returned_remarks",
         data={"cycle": transaction.cycle, "remarks": len(open_remarks)},
+    )
+    Remark.objects.filter(pk__in=[r.pk for r in open_remarks], returned_at__isnull=True).update(
+        returned_at=timezone.now()
     )
     _notify_customer(
         moved, "transaction_remarks_returned", cycle=moved.cycle, count=len(open_remarks)
@@ -290,6 +301,13 @@ def _may_finish(actor: User, transaction: Transaction) -> bool:
     return selectors.is_agent(actor) or selectors.is_team_reviewer(actor, transaction)
 
 
+def _certificate_title(service_name: str, word: str) -> str:
+    """ "Certificate: <service>", unless the service's name already says certificate."""
+    if word.lower() in service_name.lower():
+        return service_name
+    return f"{word}: {service_name}"
+
+
 @db_transaction.atomic
 def transaction_issue_certificate(*, actor: User, transaction: Transaction) -> Transaction:
     """Issue the certificate (an issued document with a QR verification code)."""
@@ -317,8 +335,8 @@ def transaction_issue_certificate(*, actor: User, transaction: Transaction) -> T
         reference=number,
         owner=moved.applicant,
         subject=moved,
-        title_ar=f"شهادة: {moved.service.name_ar}",
-        title_en=f"Certificate: {moved.service.name_en}",
+        title_ar=_certificate_title(moved.service.name_ar, "شهادة"),
+        title_en=_certificate_title(moved.service.name_en, "Certificate"),
         template="transactions/pdf/certificate.html",
         snapshot={
             **_names(moved),
@@ -339,7 +357,6 @@ def transaction_issue_certificate(*, actor: User, transaction: Transaction) -> T
                 ["رقم المعاملة", "Transaction", moved.reference],
                 ["الخدمة", "Service", f"{moved.service.name_ar} / {moved.service.name_en}"],
                 ["صاحب الطلب", "Customer", customer_name],
-                ["تاريخ الإصدار", "Issued on", issued_on],
             ]
         },
     )

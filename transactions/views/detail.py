@@ -13,9 +13,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
 
 from accounts.roles import is_staff_member
+from portal.decorators import post_only
 from portal.models import AuditEvent
 from transactions import selectors, services
 from transactions.forms import (
@@ -245,7 +245,7 @@ def _invalid(request: HttpRequest, t: Transaction, key: str, form: forms.Form) -
     return _render_detail(request, t, bound={key: form}, status=400)
 
 
-@require_POST
+@post_only("transactions:detail")
 @login_required
 def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
     t = _get_transaction_for_user(request, pk)
@@ -388,7 +388,7 @@ ACTIONS: dict[str, Callable[[HttpRequest, Transaction, forms.Form | None], str]]
 }
 
 
-@require_POST
+@post_only("transactions:detail")
 @login_required
 def transaction_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     handler = ACTIONS.get(action)
@@ -419,7 +419,7 @@ def _get_remark(t: Transaction, remark_pk: int) -> Remark:
     raise Http404
 
 
-@require_POST
+@post_only("transactions:detail")
 @login_required
 def remark_action(request: HttpRequest, pk: int, remark_pk: int, action: str) -> HttpResponse:
     if action not in ("answer", "resolve"):
@@ -445,7 +445,7 @@ def remark_action(request: HttpRequest, pk: int, remark_pk: int, action: str) ->
     return _invalid(request, t, f"answer-{remark.pk}", form)
 
 
-@require_POST
+@post_only("transactions:detail")
 @login_required
 def payment_action(request: HttpRequest, pk: int, payment_pk: int, action: str) -> HttpResponse:
     if action not in ("confirm", "refuse"):

@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts.models import ClassificationCategory, Organization, User
 from accounts.roles import Role
 from accounts.services import organization_create
+from portal.models import Holiday
 
 DEMO_PASSWORD = "Demo-pass-2026"
 
@@ -79,7 +80,27 @@ def seed_accounts(stdout) -> None:
         stdout.write(f"  {email:28} {DEMO_PASSWORD}   {role or 'administrator'}")
 
 
-SEED_STEPS = [seed_accounts]
+# The UAE's fixed-date public holidays; the Islamic holidays follow the moon sighting and are
+# added in admin as they are announced.
+FIXED_HOLIDAYS = [
+    (1, 1, "رأس السنة الميلادية", "New Year's Day"),
+    (12, 1, "يوم الشهيد", "Commemoration Day"),
+    (12, 2, "اليوم الوطني", "National Day"),
+    (12, 3, "اليوم الوطني", "National Day holiday"),
+]
+
+
+def seed_holidays(stdout) -> None:
+    this_year = timezone.localdate().year
+    for year in (this_year, this_year + 1):
+        for month, day, name_ar, name_en in FIXED_HOLIDAYS:
+            Holiday.objects.get_or_create(
+                date=datetime.date(year, month, day),
+                defaults={"name_ar": name_ar, "name_en": name_en},
+            )
+
+
+SEED_STEPS = [seed_holidays, seed_accounts]
 
 
 class Command(BaseCommand):
