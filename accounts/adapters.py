@@ -1,8 +1,10 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from django.conf import settings
 from django.contrib.auth.models import Group
+from django.urls import reverse
 from django.utils import translation
 
-from accounts.roles import Role
+from accounts.roles import Role, is_staff_member
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -15,3 +17,10 @@ class AccountAdapter(DefaultAccountAdapter):
             user.save()
             user.groups.add(Group.objects.get(name=Role.CUSTOMER))
         return user
+
+    def get_login_redirect_url(self, request):
+        """Where a sign-in lands (when no page asked for it): staff on their workspace,
+        customers on their transactions."""
+        if is_staff_member(request.user):
+            return reverse(settings.STAFF_HOME_URL)
+        return reverse(settings.CUSTOMER_HOME_URL)

@@ -138,6 +138,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "accounts:profile"
+# Where a sign-in lands when no page asked for one (accounts.adapters.AccountAdapter).
+CUSTOMER_HOME_URL = "transactions:list"
+STAFF_HOME_URL = "accounts:staff_home"
 
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
@@ -249,6 +252,9 @@ JITSI_APP_SECRET = env("JITSI_APP_SECRET", default="")
 JITSI_JWT_SUBJECT = env("JITSI_JWT_SUBJECT", default="meet.jitsi")
 # The meeting page opens the room this many minutes before the start.
 MEETING_ROOM_OPENS_MINUTES = env.int("MEETING_ROOM_OPENS_MINUTES", default=10)
+# The department's account for fees paid by bank transfer, shown to customers with a fee due.
+FEE_BANK_ACCOUNT_NAME = env("FEE_BANK_ACCOUNT_NAME", default="")
+FEE_BANK_IBAN = env("FEE_BANK_IBAN", default="")
 FEE_PAYMENT_PROVIDER = env("FEE_PAYMENT_PROVIDER", default="transactions.fees.OfflineProvider")
 
 # --- REST API ---------------------------------------------------------------------------------

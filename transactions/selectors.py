@@ -227,9 +227,10 @@ def transaction_timeline(*, transaction: Transaction, user) -> list[AuditEvent]:
 
 
 def transaction_documents_issued(*, transaction: Transaction) -> QuerySet[IssuedDocument]:
-    """Receipts and the certificate issued for the transaction, newest first."""
+    """Receipts (of submission and of the fee) and the certificate issued for the transaction,
+    newest first."""
     return IssuedDocument.objects.filter(
-        kind__in=["transaction_receipt", "transaction_certificate"],
+        kind__in=["transaction_receipt", "fee_receipt", "transaction_certificate"],
         object_id=str(transaction.pk),
         content_type__app_label="transactions",
         content_type__model="transaction",

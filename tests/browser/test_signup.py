@@ -1,4 +1,5 @@
-"""Sign-up in Arabic, from the form to the profile page, in a real browser."""
+"""Sign-up in Arabic, from the form to the first sign-in and the profile page, in a real
+browser."""
 
 import re
 
@@ -49,7 +50,9 @@ def test_customer_signs_up_confirms_and_signs_in_in_arabic(page: Page, live_serv
     page.locator("input[name=password]").fill(PASSWORD)
     page.locator("main button[type=submit]").click()
 
-    expect(page).to_have_url(f"{live_server.url}/ar/profile/")
+    # A customer lands on their transactions; the profile keeps what they signed up with.
+    expect(page).to_have_url(f"{live_server.url}/ar/transactions/")
+    page.goto(f"{live_server.url}/ar/profile/")
     expect(page.locator("html")).to_have_attribute("lang", "ar")
     expect(page.locator("html")).to_have_attribute("dir", "rtl")
     expect(page.locator("input[name=full_name]")).to_have_value(FULL_NAME)

@@ -134,3 +134,20 @@ def test_the_receipt_at_submission_holds_the_reference(
     assert page.status_code == 200
     assert t.reference in page.content.decode()
     assert SERVICE_EN in page.content.decode()
+
+
+def test_a_confirmed_fee_gets_its_own_receipt(
+    client, road_service, road_people, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        t = transaction_at(S.PAID, service=road_service, people=road_people)
+    receipt = IssuedDocument.objects.get(kind="fee_receipt")
+    assert re.fullmatch(r"RCP-\d{4}-\d{6}", receipt.reference)
+    assert receipt.owner == road_people.customer and receipt.subject == t
+    text = _pdf_text(receipt.pdf.path)
+    assert receipt.reference in text and t.reference in text
+    assert "1500.00" in text and "FT-0001" in text  # the amount and the transfer reference
+    # The customer finds it with the transaction's other documents.
+    client.force_login(road_people.customer)
+    page = client.get(f"/ar/transactions/{t.pk}/").content.decode()
+    assert f"/ar/documents/{receipt.pk}/download/" in page

@@ -594,3 +594,14 @@ def test_numbers_typed_with_arabic_digits_are_understood_and_zero_floors_refused
     assert transaction.service == Service.objects.get(code="new-building-permit")
     assert transaction.data["floors"] == "2"
     assert Decimal(transaction.data["plot-area"]) == Decimal("900.5")
+
+
+def test_a_fee_due_shows_where_to_transfer_it(client, settings, db):
+    t = transaction_at(Transaction.Status.FEE_DUE)
+    client.force_login(t.people.customer)
+    page = client.get(f"/en/transactions/{t.pk}/").content.decode()
+    assert "contact the Customer Happiness Center" in page
+    settings.FEE_BANK_ACCOUNT_NAME = "Public Works Department"
+    settings.FEE_BANK_IBAN = "AE07 0331 2345 6789 0123 456"
+    page = client.get(f"/en/transactions/{t.pk}/").content.decode()
+    assert "AE07 0331 2345 6789 0123 456" in page and t.reference in page

@@ -1,21 +1,21 @@
 """Fees: the customer declares a payment, staff confirm or refuse it."""
 
 from django.db import transaction as db_transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from portal.documents import document_issue
 from portal.errors import DomainError, TransitionNotAllowed
 from portal.files import private_file_store
+from portal.references import reference_next
 from transactions import selectors
 from transactions.fees import fee_provider
-from transactions.models import (
-    FeePayment,
-    Transaction,
-)
+from transactions.models import FeePayment, Transaction
 from transactions.services._common import (
     _lock,
     _move,
+    _names,
     _notify_customer,
     _require,
 )
@@ -94,7 +94,43 @@ def fee_payment_confirm(*, actor: User, payment: FeePayment, by_provider: bool =
     payment.decided_by = actor
     payment.decided_at = timezone.now()
     payment.save(update_fields=["status", "decided_by", "decided_at"])
+    _issue_fee_receipt(moved, payment, actor=actor)
     _notify_customer(moved, "transaction_payment_confirmed", amount=str(payment.amount))
+
+
+def _issue_fee_receipt(transaction: Transaction, payment: FeePayment, *, actor) -> None:
+    """The customer's receipt for the fee (an issued document with QR verification)."""
+    with translation.override("ar"):
+        method_ar = str(payment.get_method_display())
+    with translation.override("en"):
+        method_en = str(payment.get_method_display())
+    paid_on = timezone.localtime(payment.decided_at).strftime("%Y-%m-%d %H:%M")
+    document_issue(
+        actor=actor,
+        kind="fee_receipt",
+        reference=reference_next(prefix="RCP"),
+        owner=transaction.applicant,
+        subject=transaction,
+        title_ar="إيصال سداد رسوم",
+        title_en="Fee payment receipt",
+        template="transactions/pdf/fee_receipt.html",
+        snapshot={
+            **_names(transaction),
+            "customer": transaction.applicant.full_name,
+            "amount": str(payment.amount),
+            "method_ar": method_ar,
+            "method_en": method_en,
+            "payer_reference": payment.payer_reference,
+            "paid_on": paid_on,
+        },
+        public_summary={
+            "rows": [
+                ["رقم المعاملة", "Transaction", transaction.reference],
+                ["المبلغ (درهم)", "Amount (AED)", str(payment.amount)],
+                ["تاريخ التأكيد", "Confirmed on", paid_on],
+            ]
+        },
+    )
 
 
 @db_transaction.atomic

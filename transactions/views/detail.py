@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -223,6 +224,7 @@ def _render_detail(
         "issued": list(selectors.transaction_documents_issued(transaction=t)),
         "timeline": _timeline(t, user=user),
         "invalid": bool(bound),
+        "fee_bank": {"name": settings.FEE_BANK_ACCOUNT_NAME, "iban": settings.FEE_BANK_IBAN},
     }
     for action, (name, _factory) in ACTION_FORMS.items():
         if action in allowed:
