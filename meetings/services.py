@@ -392,6 +392,48 @@ def _check_started(meeting: Meeting) -> None:
         )
 
 
+def meetings_cancel_for_abandoned_transaction(*, transaction_id: int, status: str) -> int:
+    """The customer withdrew the transaction or let it expire: its scheduled meetings are
+    cancelled (host and customer get a METHOD:CANCEL invitation). Returns how many."""
+    reason = {
+        Transaction.Status.WITHDRAWN: _("The transaction was withdrawn."),
+        Transaction.Status.EXPIRED: _("The transaction expired."),
+    }[status]
+    cancelled = 0
+    ids = Meeting.objects.filter(
+        transaction_id=transaction_id, status=Meeting.Status.SCHEDULED
+    ).values_list("pk", flat=True)
+    for pk in ids:
+        with db_transaction.atomic():
+            meeting = _lock(Meeting(pk=pk))
+            if meeting.status != Meeting.Status.SCHEDULED:
+                continue
+            # Stored once for everyone: both languages.
+            with translation.override("ar"):
+                text = str(reason)
+            with translation.override("en"):
+                text = f"{text} / {reason}"
+            meeting = transition(
+                obj=meeting,
+                to=Meeting.Status.CANCELLED,
+                allowed_from=[Meeting.Status.SCHEDULED],
+                actor=None,
+                verb="cancelled",
+                timestamp_field="cancelled_at",
+                changes={"cancel_reason": text, "ics_sequence": meeting.ics_sequence + 1},
+                data={"reason": text, "transaction_status": status},
+            )
+            _notify(
+                meeting,
+                "meeting_cancelled",
+                [*_participants(meeting), meeting.host],
+                method="CANCEL",
+                reason=text,
+            )
+            cancelled += 1
+    return cancelled
+
+
 def _require_host(actor: User, meeting: Meeting) -> None:
     _require(meeting.host_id == actor.pk or actor.is_superuser)
 

@@ -743,3 +743,26 @@ def test_a_remark_the_customer_cannot_read_or_has_settled_cannot_be_booked_about
         services.meeting_book(actor=people.customer, starts_at=starts_at, remark=draft_remark)
     assert refused.value.code == "remark_resolved"
     assert not Meeting.objects.exists()
+
+
+@pytest.mark.parametrize("how", ["withdrawn", "expired"])
+def test_meetings_about_an_abandoned_transaction_are_cancelled(
+    db, remarked, people, customer, how, django_capture_on_commit_callbacks, mailoutbox
+):
+    from tests.transactions.factories import make_idle
+    from transactions import services as transaction_services
+
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = book_about(remarked, customer=customer, remark=remarked.remarks.get())
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        if how == "withdrawn":
+            transaction_services.transaction_withdraw(actor=customer, transaction=remarked)
+        else:
+            make_idle(remarked)
+            assert transaction_services.transactions_expire_idle() == 1
+    meeting.refresh_from_db()
+    assert meeting.status == Meeting.Status.CANCELLED
+    assert meeting.ics_sequence == 1
+    cancels = [m for m in mailoutbox if any("METHOD:CANCEL" in a[1] for a in m.attachments)]
+    assert sorted(m.to[0] for m in cancels) == sorted([customer.email, people.reviewer.email])

@@ -11,6 +11,7 @@ from portal.workflow import transition
 from transactions.models import (
     Transaction,
 )
+from transactions.signals import transaction_abandoned
 from transactions.sla import clock_changes
 
 S = Transaction.Status
@@ -50,6 +51,13 @@ def _move(
         # Checked here too so the clock is not computed for a move that will be refused.
         raise TransitionNotAllowed
     all_changes = {**clock_changes(transaction, to=to), **(changes or {})}
+    on_commit = []
+    if to in (S.WITHDRAWN, S.EXPIRED):
+        on_commit.append(
+            lambda: transaction_abandoned.send(
+                sender=Transaction, transaction_id=transaction.pk, status=to
+            )
+        )
     return transition(
         obj=transaction,
         to=to,
@@ -60,6 +68,7 @@ def _move(
         condition=condition,
         changes=all_changes,
         data=data,
+        on_commit=on_commit,
     )
 
 
