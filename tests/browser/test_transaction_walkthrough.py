@@ -290,7 +290,7 @@ def test_a_transaction_from_draft_to_certificate_in_arabic(
     # --- the customer declares a bank transfer -----------------------------------------------
     cp.reload()
     _expect_status(cp, S.FEE_DUE)
-    expect(cp.locator("[data-testid=fee-panel]")).to_contain_text("1500.00")
+    expect(cp.locator("[data-testid=fee-panel]")).to_contain_text("1,500.00")
     form = cp.locator("form[data-testid=payment-form]")
     form.locator("select[name=pay-method]").select_option("bank_transfer")
     form.locator("input[name=pay-payer_reference]").fill(PAYER_REFERENCE)

@@ -81,3 +81,13 @@ def test_pages_load_assets_only_from_this_site(client, db, path):
     page = client.get(path).content.decode()
     assert '<link rel="stylesheet" href="/static/portal.css">' in page
     assert _external_assets(page) == []
+
+
+@pytest.mark.parametrize(
+    "value, shown",
+    [("1500", "1,500.00"), ("12500.5", "12,500.50"), ("0.005", "0.01"), ("0", "0.00"), ("x", "")],
+)
+def test_amounts_are_grouped_with_fils_and_rounded_half_up(value, shown):
+    from portal.templatetags.portal_format import money
+
+    assert money(value) == shown

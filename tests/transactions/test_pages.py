@@ -72,7 +72,7 @@ def test_catalogue_is_public_and_shows_fee_and_time(client, service):
     assert response.status_code == 200
     page = response.content.decode()
     assert service.name_en in page and free.name_en in page
-    assert "1500.00 AED" in page
+    assert "1,500.00 AED" in page
     assert "Free" in page
     assert "5 working days" in page and "3 working days" in page
     assert "Building permits" in page  # the category heading
@@ -87,7 +87,7 @@ def test_service_page_is_public_and_shows_requirements(client, service):
     page = response.content.decode()
     for text in ("Site plan", "Site photo", "Mandatory", "Optional", "PDF, DWG", "Plot number"):
         assert text in page
-    assert "1500.00 AED" in page and "5 working days" in page
+    assert "1,500.00 AED" in page and "5 working days" in page
     assert service.team.name_en in page
     assert en("transactions:new", service.code) in page
 

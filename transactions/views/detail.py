@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from accounts.roles import is_staff_member
 from portal.decorators import post_only
 from portal.models import AuditEvent
+from portal.templatetags.portal_format import money
 from transactions import selectors, services
 from transactions.forms import (
     AssignForm,
@@ -107,7 +108,7 @@ def _event_details(event: AuditEvent) -> list[tuple[str, str]]:
     if data.get("assignee"):
         details.append((_("Assigned to"), data["assignee"]))
     if data.get("amount"):
-        details.append((_("Amount"), _("%(amount)s AED") % {"amount": data["amount"]}))
+        details.append((_("Amount"), _("%(amount)s AED") % {"amount": money(data["amount"])}))
     if event.verb in ("accepted_complete", "resubmitted", "returned_remarks") and data.get("cycle"):
         details.append((_("Review cycle"), str(data["cycle"])))
     return details
