@@ -59,7 +59,7 @@ from meetings.serializers import (
     SlotQuerySerializer,
     SlotsSerializer,
 )
-from portal.api import ApiErrorSerializer, FieldErrors
+from portal.api import FieldErrors, error_responses
 from portal.errors import DomainError
 from transactions.models import Remark, Transaction
 from transactions.selectors import remarks_visible_to, transactions_visible_to
@@ -70,15 +70,13 @@ ANY_BODY = [JSONParser, MultiPartParser, FormParser]
 S = Meeting.Status
 
 
-def _errors(*codes: int) -> dict:
-    texts = {
-        400: "Bad input; the error has per-field messages.",
-        403: "The user's role does not allow this.",
-        404: "No such meeting or topic (or the user may not see it).",
-        409: "Refused by the meeting's status or the booking rules; `code` says which "
-        "(too_soon, too_far, slot_taken, too_late, no_reason, full, room_closed...).",
-    }
-    return {code: OpenApiResponse(ApiErrorSerializer, description=texts[code]) for code in codes}
+_errors = error_responses(
+    not_found="No such meeting or topic (or the user may not see it).",
+    conflict=(
+        "Refused by the meeting's status or the booking rules; `code` says which "
+        "(too_soon, too_far, slot_taken, too_late, no_reason, full, room_closed...)."
+    ),
+)
 
 
 # --- topics and free slots -----------------------------------------------------------------------

@@ -350,6 +350,12 @@ def meeting_cancel(*, actor: User, meeting: Meeting, reason: str = "") -> Meetin
         raise DomainError(_("Give the reason for cancelling."), code="no_reason")
     if not staff:
         _check_notice(meeting, _profile(meeting.host))
+    return _cancel(meeting, actor=actor, reason=reason.strip())
+
+
+def _cancel(meeting: Meeting, *, actor: User | None, reason: str, **data) -> Meeting:
+    """Cancel a locked, scheduled meeting: audit it (on the transaction too) and send everyone
+    but the actor a METHOD:CANCEL invitation with the reason."""
     recipients = [*_participants(meeting), meeting.host]
     meeting = transition(
         obj=meeting,
@@ -360,10 +366,10 @@ def meeting_cancel(*, actor: User, meeting: Meeting, reason: str = "") -> Meetin
         timestamp_field="cancelled_at",
         changes={
             "cancelled_by": actor,
-            "cancel_reason": reason.strip(),
+            "cancel_reason": reason,
             "ics_sequence": meeting.ics_sequence + 1,
         },
-        data={"reason": reason.strip()},
+        data={"reason": reason, **data},
     )
     _on_transaction(
         meeting,
@@ -371,14 +377,14 @@ def meeting_cancel(*, actor: User, meeting: Meeting, reason: str = "") -> Meetin
         verb="meeting_cancelled",
         label_ar="إلغاء الاجتماع المرئي",
         label_en="Video meeting cancelled",
-        reason=reason.strip(),
+        reason=reason,
     )
     _notify(
         meeting,
         "meeting_cancelled",
-        [p for p in recipients if p.pk != actor.pk],
+        [p for p in recipients if actor is None or p.pk != actor.pk],
         method="CANCEL",
-        reason=reason.strip(),
+        reason=reason,
     )
     return meeting
 
@@ -413,23 +419,7 @@ def meetings_cancel_for_abandoned_transaction(*, transaction_id: int, status: st
                 text = str(reason)
             with translation.override("en"):
                 text = f"{text} / {reason}"
-            meeting = transition(
-                obj=meeting,
-                to=Meeting.Status.CANCELLED,
-                allowed_from=[Meeting.Status.SCHEDULED],
-                actor=None,
-                verb="cancelled",
-                timestamp_field="cancelled_at",
-                changes={"cancel_reason": text, "ics_sequence": meeting.ics_sequence + 1},
-                data={"reason": text, "transaction_status": status},
-            )
-            _notify(
-                meeting,
-                "meeting_cancelled",
-                [*_participants(meeting), meeting.host],
-                method="CANCEL",
-                reason=text,
-            )
+            _cancel(meeting, actor=None, reason=text, transaction_status=status)
             cancelled += 1
     return cancelled
 

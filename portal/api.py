@@ -70,6 +70,24 @@ class ApiErrorSerializer(serializers.Serializer):
     error = ApiErrorDetailSerializer()
 
 
+def error_responses(*, not_found: str, conflict: str):
+    """The schema's error responses for an app's endpoints: 400/403 worded once here, 404 and
+    409 in the app's words. Returns a function of the status codes an endpoint may give."""
+    texts = {
+        400: "Bad input; the error has per-field messages.",
+        403: "The user's role does not allow this.",
+        404: not_found,
+        409: conflict,
+    }
+
+    def responses(*codes: int) -> dict:
+        return {
+            code: OpenApiResponse(ApiErrorSerializer, description=texts[code]) for code in codes
+        }
+
+    return responses
+
+
 class FieldErrors:
     """Turn a service's django ValidationError (bad field values, a bad file) into a DRF one
     under `field`, so it is a 400 with per-field messages; the service has rolled back.

@@ -14,7 +14,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import path
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, generics, status
 from rest_framework.decorators import api_view, parser_classes, permission_classes
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -22,7 +22,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from portal.api import ApiErrorSerializer, FieldErrors
+from portal.api import FieldErrors, error_responses
 from transactions import selectors, services
 from transactions.filters import TransactionFilter
 from transactions.models import FeePayment, Remark, Service, ServiceVersion, Transaction
@@ -53,14 +53,10 @@ MULTIPART = [MultiPartParser, FormParser]
 ANY_BODY = [JSONParser, MultiPartParser, FormParser]
 
 
-def _errors(*codes: int) -> dict:
-    texts = {
-        400: "Bad input; the error has per-field messages.",
-        403: "The user's role does not allow this.",
-        404: "No such transaction (or the user may not see it).",
-        409: "Not allowed in the transaction's current status.",
-    }
-    return {code: OpenApiResponse(ApiErrorSerializer, description=texts[code]) for code in codes}
+_errors = error_responses(
+    not_found="No such transaction (or the user may not see it).",
+    conflict="Not allowed in the transaction's current status.",
+)
 
 
 # --- the catalogue -------------------------------------------------------------------------------

@@ -8,9 +8,7 @@ from django.urls import reverse
 from portal.errors import DomainError, TransitionNotAllowed
 from portal.notifications import notify
 from portal.workflow import transition
-from transactions.models import (
-    Transaction,
-)
+from transactions.models import Transaction
 from transactions.signals import transaction_abandoned
 from transactions.sla import clock_changes
 

@@ -10,9 +10,7 @@ from django.utils import timezone
 from portal.audit import audit_record
 from portal.errors import DomainError
 from portal.notifications import notify
-from transactions.models import (
-    Transaction,
-)
+from transactions.models import Transaction
 from transactions.services._common import (
     _lock,
     _move,
