@@ -37,12 +37,13 @@ COPY requirements.txt ./
 RUN pip install -r requirements.txt
 
 # Unprivileged user. The code stays owned by root (read-only to the app); only the private
-# files directory and var/ (SQLite fallback) are writable.
+# files directory, var/ (SQLite fallback) and /srv/static (the static files handed to the
+# reverse proxy through a volume, see docker/entrypoint.sh) are writable.
 RUN groupadd --system --gid 10001 app \
  && useradd --system --uid 10001 --gid app --create-home --home-dir /home/app \
       --shell /usr/sbin/nologin app \
- && mkdir -p /data/private \
- && chown app:app /data/private
+ && mkdir -p /data/private /srv/static \
+ && chown app:app /data/private /srv/static
 
 COPY . .
 COPY --from=assets /app/static/dist/ static/dist/

@@ -8,6 +8,7 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts and organizations")
 
     def ready(self) -> None:
+        from accounts import receivers  # noqa: F401  (connects allauth's signals)
         from accounts.reference_data import on_post_migrate
 
         post_migrate.connect(on_post_migrate, sender=self)

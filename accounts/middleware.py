@@ -6,17 +6,29 @@ from django.utils.translation import gettext as _
 
 from accounts.roles import is_staff_member
 
-# Paths a staff member may open before TOTP is set up: signing in and out, setting up MFA,
-# switching language, static files and the health check.
-_OPEN_PREFIXES = ("/static/", "/i18n/", "/healthz", "/favicon")
-_OPEN_SEGMENTS = ("/accounts/",)
+# The views a staff member may open before TOTP is set up, by resolved view name (never by path,
+# which any URL could contain): setting up TOTP (with the password check allauth asks for first),
+# changing the password, signing out, switching language with the page's translations, and the
+# health check. tests/accounts/test_url_walk.py walks every other URL.
+MFA_SETUP_VIEWS = frozenset(
+    {
+        "mfa_activate_totp",
+        "account_reauthenticate",
+        "account_change_password",
+        "account_logout",
+        "set_language",
+        "javascript-catalog",
+        "healthz",
+    }
+)
 
 
 def _api_token_user(request):
     """The user of an API token: DRF authenticates tokens in the view, after this middleware,
     so without this look-up a token would bypass the MFA requirement."""
-    from rest_framework.authentication import TokenAuthentication
     from rest_framework.exceptions import AuthenticationFailed
+
+    from accounts.authentication import TokenAuthentication
 
     try:
         result = TokenAuthentication().authenticate(request)
@@ -32,34 +44,41 @@ def _has_totp(user) -> bool:
 
 
 class StaffMFAMiddleware:
-    """Staff roles must have TOTP before any other page opens (STAFF_MFA_REQUIRED)."""
+    """Staff roles must have TOTP before any other view runs (STAFF_MFA_REQUIRED).
+
+    It decides in process_view, once the URL has been resolved, so that it judges the view that
+    will run rather than the text of the path.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if settings.STAFF_MFA_REQUIRED and self._blocked(request):
-            if request.path.startswith("/api/"):
-                return JsonResponse(
-                    {
-                        "error": {
-                            "code": "mfa_required",
-                            "message": _("Set up two-factor authentication first."),
-                        }
-                    },
-                    status=403,
-                )
-            return redirect(reverse("mfa_activate_totp"))
         return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if not settings.STAFF_MFA_REQUIRED or not self._blocked(request):
+            return None
+        if request.path.startswith("/api/"):
+            return JsonResponse(
+                {
+                    "error": {
+                        "code": "mfa_required",
+                        "message": _("Set up two-factor authentication first."),
+                    }
+                },
+                status=403,
+            )
+        return redirect(reverse("mfa_activate_totp"))
 
     @staticmethod
     def _blocked(request) -> bool:
+        match = request.resolver_match
+        if match is not None and match.view_name in MFA_SETUP_VIEWS:
+            return False
         user = getattr(request, "user", None)
-        path = request.path
-        if path.startswith("/api/") and not getattr(user, "is_authenticated", False):
+        if request.path.startswith("/api/") and not getattr(user, "is_authenticated", False):
             user = _api_token_user(request)
         if not user or not is_staff_member(user):
-            return False
-        if path.startswith(_OPEN_PREFIXES) or any(s in path for s in _OPEN_SEGMENTS):
             return False
         return not _has_totp(user)

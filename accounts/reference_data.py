@@ -22,7 +22,8 @@ CATEGORIES = [
     ("consultancy", "استشارات هندسية", "Engineering consultancy"),
 ]
 
-# Staff may view customers' issued documents and private files (views still check objects).
+# Staff may list issued documents and private files (e.g. in admin); downloads are decided per
+# object by portal.files.private_file_get_for_user and portal.documents.document_get_for_user.
 STAFF_PERMISSIONS = {
     role: ["portal.view_issueddocument", "portal.view_privatefile"]
     for role in ROLES

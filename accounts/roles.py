@@ -36,3 +36,11 @@ def is_staff_member(user) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
     return user.is_superuser or user.is_staff or bool(user_roles(user) & STAFF_ROLES)
+
+
+def staff_names_visible_to(user) -> bool:
+    """Whether a user may see the personal names of department staff (who is assigned, who
+    wrote a remark, who did what on a timeline). Customers deal with the department and its
+    roles, not with named officials; staff see each other. Pages and the API both ask this one
+    function (STYLE 17)."""
+    return is_staff_member(user)

@@ -3,6 +3,7 @@ from rest_framework import serializers
 
 from accounts.models import ClassificationCategory, Organization, User
 from accounts.roles import user_roles
+from portal.api import RequiredChoice
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -10,10 +11,18 @@ class TokenRequestSerializer(serializers.Serializer):
     password = serializers.CharField(
         label=_("Password"), trim_whitespace=False, style={"input_type": "password"}
     )
+    otp = serializers.CharField(
+        label=_("Authenticator code"),
+        required=False,
+        allow_blank=True,
+        max_length=16,
+        help_text=_("The code from the authenticator app; required when TOTP is set up."),
+    )
 
 
 class TokenResponseSerializer(serializers.Serializer):
-    token = serializers.CharField()
+    token = serializers.CharField(help_text=_("Shown once; only its hash is stored."))
+    expiry = serializers.DateTimeField()
 
 
 class CategorySerializer(serializers.ModelSerializer):
@@ -42,9 +51,14 @@ class OrganizationSerializer(serializers.ModelSerializer):
         ]
 
 
-class MeSerializer(serializers.ModelSerializer):
+class MeSerializer(RequiredChoice, serializers.ModelSerializer):
+    """The signed-in person; a PATCH must change at least one of the writable fields."""
+
+    schema_any_of = ("full_name", "mobile", "preferred_language")
+
     roles = serializers.SerializerMethodField()
-    organization = OrganizationSerializer(read_only=True)
+    # Staff and customers who have not registered one have no organization.
+    organization = OrganizationSerializer(read_only=True, allow_null=True)
 
     class Meta:
         model = User
@@ -62,3 +76,12 @@ class MeSerializer(serializers.ModelSerializer):
 
     def get_roles(self, obj: User) -> list[str]:
         return sorted(user_roles(obj))
+
+    def validate(self, attrs: dict) -> dict:
+        # An empty PATCH would answer 200 having changed nothing; say what was expected.
+        if self.partial and not attrs:
+            raise serializers.ValidationError(
+                _("Send at least one field to change: full_name, mobile or preferred_language."),
+                code="empty",
+            )
+        return attrs

@@ -1,11 +1,15 @@
 """Writes on users and organizations. Each takes the acting user as actor=."""
 
+from django.contrib.auth.models import Group
 from django.db import transaction
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+from knox.models import AuthToken
 
 from accounts.models import Organization, User
+from accounts.roles import Role
 from portal.audit import audit_record
 from portal.documents import document_issue
 from portal.errors import DomainError
@@ -33,23 +37,74 @@ def _store_licence_copy(*, actor: User, organization: Organization, upload) -> N
 
 @transaction.atomic
 def profile_update(*, actor: User, full_name: str, mobile: str, preferred_language: str) -> User:
-    changed = {
-        name: value
-        for name, value in {
-            "full_name": full_name,
-            "mobile": mobile,
-            "preferred_language": preferred_language,
-        }.items()
-        if getattr(actor, name) != value
-    }
-    for name, value in changed.items():
+    """Change the actor's own name, mobile and language; audited when anything changed."""
+    # Compare with the stored row, not with `actor`: a bound ModelForm has already written the
+    # new values onto request.user, and nothing would look changed.
+    stored = User.objects.select_for_update().get(pk=actor.pk)
+    wanted = {"full_name": full_name, "mobile": mobile, "preferred_language": preferred_language}
+    changed = {name: value for name, value in wanted.items() if getattr(stored, name) != value}
+    for name, value in wanted.items():
+        setattr(stored, name, value)
         setattr(actor, name, value)
-    actor.save(update_fields=["full_name", "mobile", "preferred_language"])
     if changed:
+        stored.save(update_fields=sorted(changed))
         audit_record(
             actor=actor, verb="profile_updated", obj=actor, data={"fields": sorted(changed)}
         )
     return actor
+
+
+def signup_record(*, actor: User) -> None:
+    """A person has just registered themselves (allauth's sign-up): they become a customer and
+    the registration is audited."""
+    actor.groups.add(Group.objects.get(name=Role.CUSTOMER))
+    audit_record(actor=actor, verb="signed_up", obj=actor, data={"email": actor.email})
+
+
+# --- API tokens (django-rest-knox: only a hash is stored; each token expires) ---------------
+def _token_id(token: AuthToken) -> str:
+    # The digest is the hash of the token (its primary key); a prefix names it in the audit log
+    # without revealing anything of the token itself.
+    return token.digest[:16]
+
+
+@transaction.atomic
+def api_token_issue(*, actor: User) -> tuple[AuthToken, str]:
+    """Issue an API token to the actor, who has already proved who they are (password, and TOTP
+    for staff). Returns the stored token and the secret string, shown this once only."""
+    # Expired tokens can no longer authenticate; they are swept here rather than on every call.
+    AuthToken.objects.filter(user=actor, expiry__lt=timezone.now()).delete()
+    token, secret = AuthToken.objects.create(user=actor)
+    audit_record(
+        actor=actor,
+        verb="api_token_issued",
+        obj=actor,
+        data={"token": _token_id(token), "expiry": token.expiry.isoformat()},
+    )
+    return token, secret
+
+
+@transaction.atomic
+def api_token_revoke(*, actor: User, token_id: str) -> None:
+    """Revoke one of the actor's own API tokens. Raises Http404 for anyone else's."""
+    token = get_object_or_404(AuthToken.objects.select_for_update(), pk=token_id, user=actor)
+    audit_record(actor=actor, verb="api_token_revoked", obj=actor, data={"token": _token_id(token)})
+    token.delete()
+
+
+@transaction.atomic
+def api_tokens_revoke_all(*, actor: User, user: User, reason: str) -> int:
+    """Revoke every API token of `user` (their MFA or password changed). Returns how many."""
+    tokens = list(AuthToken.objects.select_for_update().filter(user=user))
+    if tokens:
+        AuthToken.objects.filter(pk__in=[t.pk for t in tokens]).delete()
+        audit_record(
+            actor=actor,
+            verb="api_tokens_revoked",
+            obj=user,
+            data={"tokens": sorted(_token_id(t) for t in tokens), "reason": reason},
+        )
+    return len(tokens)
 
 
 def _both_languages(choice) -> tuple[str, str]:

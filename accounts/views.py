@@ -2,8 +2,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from knox.models import AuthToken
 
 from accounts import selectors, services
 from accounts.decorators import staff_required
@@ -21,7 +23,19 @@ def profile(request: HttpRequest) -> HttpResponse:
         # Follow the person's chosen language at once.
         with translation.override(user.preferred_language):
             return redirect("accounts:profile")
-    return render(request, "accounts/profile.html", {"form": form})
+    # The person's live API tokens; expired ones no longer work and are not shown.
+    tokens = AuthToken.objects.filter(user=request.user, expiry__gt=timezone.now()).order_by(
+        "-created"
+    )
+    return render(request, "accounts/profile.html", {"form": form, "api_tokens": tokens})
+
+
+@login_required
+@require_POST
+def api_token_revoke(request: HttpRequest, token_id: str) -> HttpResponse:
+    services.api_token_revoke(actor=request.user, token_id=token_id)
+    messages.success(request, _("The API token has been revoked."))
+    return redirect("accounts:profile")
 
 
 @login_required

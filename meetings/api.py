@@ -7,18 +7,14 @@ the meeting or of the booking 409 with its code (too_soon, too_far, slot_taken, 
 full...) and bad input 400, all in portal.api's error format.
 """
 
-import datetime
 import functools
 from collections.abc import Callable
 
-import django_filters
 from django.conf import settings
-from django.db.models import Exists, F, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path
-from django.utils import timezone
-from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
@@ -30,6 +26,7 @@ from rest_framework.response import Response
 from accounts.models import Team
 from accounts.roles import is_staff_member
 from meetings import services
+from meetings.filters import MeetingFilter
 from meetings.ics import meeting_ics
 from meetings.jitsi import room_opens_at, room_token
 from meetings.models import Attendance, HostProfile, Meeting, Registration
@@ -47,6 +44,7 @@ from meetings.serializers import (
     AttendanceEventSerializer,
     AttendanceStaySerializer,
     CancelSerializer,
+    MeetingBookJsonSerializer,
     MeetingBookSerializer,
     MeetingDetailSerializer,
     MeetingListSerializer,
@@ -60,8 +58,7 @@ from meetings.serializers import (
     SlotsSerializer,
 )
 from portal.api import FieldErrors, error_responses
-from portal.errors import DomainError
-from transactions.models import Remark, Transaction
+from transactions.models import Remark
 from transactions.selectors import remarks_visible_to, transactions_visible_to
 
 TAGS = ["meetings"]
@@ -114,12 +111,8 @@ def _hosts(topic: dict) -> list[HostProfile]:
     if "team" in topic:
         return hosts_for_team(team=topic["team"])
     transaction = topic.get("transaction") or topic["remark"].transaction
-    # The same rule meeting_book applies, so the slots are never ones booking would refuse.
-    if transaction.status == Transaction.Status.DRAFT or transaction.status in Transaction.FINAL:
-        raise DomainError(
-            _("Meetings can be booked about submitted transactions that are still open."),
-            code="topic_closed",
-        )
+    # The check meeting_book runs, so the slots are never ones booking would refuse.
+    services.check_topic_open(transaction)
     return hosts_for_transaction(transaction=transaction)
 
 
@@ -151,38 +144,6 @@ def meeting_slots(request: Request) -> Response:
 # --- meetings: reading ---------------------------------------------------------------------------
 
 
-def _allowed_actions(user, meeting: Meeting, *, staff: bool, participant: bool) -> list[str]:
-    """The action endpoints the user may call now; it mirrors meetings/services (which stay
-    the authority) from what is loaded, without queries."""
-    now = timezone.now()
-    scheduled = meeting.status == S.SCHEDULED
-    appointment = meeting.kind == Meeting.Kind.APPOINTMENT
-    own = appointment and meeting.customer_id == user.pk
-    profile = getattr(meeting.host, "meeting_profile", None)
-    notice = datetime.timedelta(hours=profile.min_notice_hours if profile else 0)
-    in_notice = now <= meeting.starts_at - notice
-    hosting = meeting.host_id == user.pk or user.is_superuser
-    started = now >= meeting.starts_at
-    actions = []
-    if scheduled and own and in_notice:
-        actions.append("reschedule")
-    if scheduled and (staff or (own and in_notice)):
-        actions.append("cancel")
-    if scheduled and hosting and started:
-        actions.append("minutes")
-        if appointment:
-            actions.append("no-show")
-    if own and meeting.status == S.HELD and meeting.rating is None:
-        actions.append("rate")
-    room_open = room_opens_at(meeting) <= now <= meeting.ends_at + datetime.timedelta(hours=2)
-    if participant and meeting.status != S.CANCELLED and room_open:
-        actions.append("attendance")
-    registrant = participant and not appointment and meeting.host_id != user.pk
-    if registrant and scheduled and meeting.starts_at > now:
-        actions.append("unregister")
-    return actions
-
-
 def _detail(request: Request, pk: int, *, status_code: int = status.HTTP_200_OK) -> Response:
     user = request.user
     meeting = (
@@ -194,7 +155,7 @@ def _detail(request: Request, pk: int, *, status_code: int = status.HTTP_200_OK)
     participant = meeting_is_participant(user=user, meeting=meeting)
     context: dict = {"request": request}
     if participant or staff:
-        # Those the download lets in (Meeting.user_can_view_files, or staff with the right).
+        # The download lets in whoever sees the meeting (Meeting.user_can_view_files).
         context["files"] = meeting_attachments(meeting=meeting)
         # The room (and a token for it) only for those who take part: other staff may look
         # at the meeting, not enter it.
@@ -214,31 +175,9 @@ def _detail(request: Request, pk: int, *, status_code: int = status.HTTP_200_OK)
             context["registered"] = meeting.registrations.count()
     if staff:
         context["attendance"] = Attendance.objects.filter(meeting=meeting).select_related("user")
-    context["allowed_actions"] = _allowed_actions(
-        user, meeting, staff=staff, participant=participant
-    )
+    # The services' own checks: the API offers exactly what the action endpoints accept.
+    context["allowed_actions"] = services.allowed_actions(user=user, meeting=meeting)
     return Response(MeetingDetailSerializer(meeting, context=context).data, status=status_code)
-
-
-class MeetingFilter(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(choices=Meeting.Status.choices)
-    kind = django_filters.ChoiceFilter(choices=Meeting.Kind.choices)
-    upcoming = django_filters.BooleanFilter(
-        method="filter_upcoming",
-        help_text="true: not yet ended, soonest first; false: ended, latest first.",
-    )
-
-    class Meta:
-        model = Meeting
-        fields = ["status", "kind", "upcoming"]
-
-    def filter_upcoming(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
-        now = timezone.now()
-        if value:
-            return queryset.filter(ends_at__gt=now).order_by("starts_at", "pk")
-        if value is False:
-            return queryset.filter(ends_at__lte=now).order_by("-starts_at", "-pk")
-        return queryset
 
 
 class MeetingListView(generics.ListCreateAPIView):
@@ -261,7 +200,7 @@ class MeetingListView(generics.ListCreateAPIView):
 
     @extend_schema(
         request={
-            "application/json": MeetingBookSerializer,
+            "application/json": MeetingBookJsonSerializer,
             "multipart/form-data": MeetingBookSerializer,
         },
         responses={201: MeetingDetailSerializer, **_errors(400, 403, 404, 409)},
@@ -418,8 +357,9 @@ def attendance(request: Request, meeting: Meeting, data: dict) -> Response:
 
 
 class SessionListView(generics.ListCreateAPIView):
-    """GET: open sessions still to come with places left, soonest first. POST: a host
-    announces a session (it blocks their time like any meeting)."""
+    """GET: open sessions still to come, soonest first; full ones too (places_left 0), as
+    the sessions page lists them. POST: a host announces a session (it blocks their time like
+    any meeting)."""
 
     serializer_class = SessionSerializer
     filter_backends: list = []
@@ -428,12 +368,7 @@ class SessionListView(generics.ListCreateAPIView):
         if getattr(self, "swagger_fake_view", False):
             return Meeting.objects.none()
         mine = Registration.objects.filter(meeting=OuterRef("pk"), customer_id=self.request.user.pk)
-        return (
-            sessions_open()
-            .filter(registered__lt=F("capacity"))
-            .annotate(is_registered=Exists(mine))
-            .order_by("starts_at", "pk")
-        )
+        return sessions_open().annotate(is_registered=Exists(mine))
 
     @extend_schema(tags=SESSION_TAGS)
     def get(self, request: Request, *args, **kwargs) -> Response:

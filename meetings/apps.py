@@ -1,5 +1,9 @@
+import logging
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+
+logger = logging.getLogger(__name__)
 
 
 class MeetingsConfig(AppConfig):
@@ -20,6 +24,23 @@ class MeetingsConfig(AppConfig):
 
 
 def _cancel_meetings(sender, *, transaction_id: int, status: str, **kwargs) -> None:
-    from meetings.services import meetings_cancel_for_abandoned_transaction
+    """Only queue the work: the withdrawal (or the expiry loop) that sent the signal has
+    committed and must not fail, nor wait, for another app's side effects."""
+    from django.db import transaction
 
-    meetings_cancel_for_abandoned_transaction(transaction_id=transaction_id, status=status)
+    transaction.on_commit(lambda: _queue_cancel(transaction_id, status))
+
+
+def _queue_cancel(transaction_id: int, status: str) -> None:
+    from kombu.exceptions import OperationalError
+
+    from meetings.tasks import cancel_meetings_for_abandoned_transaction
+
+    try:
+        cancel_meetings_for_abandoned_transaction.delay(transaction_id, status)
+    except OperationalError:  # the broker is unreachable: logged, the withdrawal stands
+        logger.warning(
+            "could not queue cancelling the meetings of transaction %s",
+            transaction_id,
+            exc_info=True,
+        )

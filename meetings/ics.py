@@ -17,11 +17,22 @@ def meeting_url(meeting: Meeting) -> str:
     return settings.SITE_URL + reverse("meetings:detail", args=[meeting.pk])
 
 
-def _address(email: str, name: str, role: str = "REQ-PARTICIPANT") -> vCalAddress:
+def _address(email: str, name: str, role: str | None = "REQ-PARTICIPANT") -> vCalAddress:
     address = vCalAddress(f"mailto:{email}")
     address.params["cn"] = vText(name or email)
-    address.params["role"] = vText(role)
+    if role:
+        address.params["role"] = vText(role)
     return address
+
+
+def _organizer(meeting: Meeting) -> vCalAddress:
+    """The host owns the event (or the department's configured calendar account): calendars
+    accept a CANCEL or an update only from the invitation's ORGANIZER, and a reply to
+    no-reply@localhost reaches no one."""
+    if settings.MEETING_ORGANIZER_EMAIL:
+        name, email = parseaddr(settings.MEETING_ORGANIZER_EMAIL)
+        return _address(email, name or settings.DEPARTMENT_NAME_EN, role=None)
+    return _address(meeting.host.email, meeting.host.full_name, role=None)
 
 
 def meeting_ics(*, meeting: Meeting, attendees: list, method: str = "REQUEST") -> str:
@@ -45,10 +56,7 @@ def meeting_ics(*, meeting: Meeting, attendees: list, method: str = "REQUEST") -
     event.add("location", link)
     event.add("url", link)
     event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
-    name, sender = parseaddr(settings.DEFAULT_FROM_EMAIL)
-    organizer = vCalAddress(f"mailto:{sender or 'no-reply@localhost'}")
-    organizer.params["cn"] = vText(settings.DEPARTMENT_NAME_EN)
-    event.add("organizer", organizer)
+    event.add("organizer", _organizer(meeting))
     event.add("attendee", _address(meeting.host.email, meeting.host.full_name, "CHAIR"))
     for person in attendees:
         event.add("attendee", _address(person.email, person.full_name))

@@ -239,9 +239,10 @@ class Meeting(models.Model):
         return str(self.get_topic_display())
 
     def user_can_view_files(self, user) -> bool:
-        from meetings.selectors import meeting_is_participant
+        # Whoever may see the meeting (portal.files asks the object a file is attached to).
+        from meetings.selectors import meeting_visible_to_user
 
-        return meeting_is_participant(user=user, meeting=self)
+        return meeting_visible_to_user(user=user, meeting=self)
 
 
 class Registration(models.Model):

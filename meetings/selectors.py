@@ -166,7 +166,12 @@ def meeting_is_participant(*, user, meeting: Meeting) -> bool:
     if user.pk in (meeting.host_id, meeting.customer_id):
         return True
     if meeting.kind == Meeting.Kind.SESSION:
-        return meeting.registrations.filter(customer=user).exists()
+        # Asked by the page, the API and each action's check: one query per meeting object
+        # and user (a service's locked copy is a new object, so it asks again).
+        known = meeting.__dict__.setdefault("_registered", {})
+        if user.pk not in known:
+            known[user.pk] = meeting.registrations.filter(customer=user).exists()
+        return known[user.pk]
     return False
 
 
@@ -181,20 +186,45 @@ def meeting_attachments(*, meeting: Meeting) -> list[PrivateFile]:
     )
 
 
+def _supervised_hosts(user) -> QuerySet:
+    """The ids of the members of the teams the user supervises (a subquery)."""
+    return Team.members.through.objects.filter(team__supervisor_id=user.pk).values("user_id")
+
+
+def meeting_in_staff_reach(*, user, meeting: Meeting) -> bool:
+    """The staff who answer for a meeting: its host, the supervisor of a team the host is in,
+    and administrators. They see it and may cancel it; other staff may not."""
+    if not is_staff_member(user):
+        return False
+    if user.is_superuser or meeting.host_id == user.pk:
+        return True
+    return Team.objects.filter(supervisor_id=user.pk, members=meeting.host_id).exists()
+
+
 def meetings_visible_to(*, user) -> QuerySet[Meeting]:
-    """Staff see every meeting (they host, cover and report on them); customers the meetings
-    they booked or registered for, and those of their organization."""
+    """Staff see the meetings in their reach (meeting_in_staff_reach: those they host, those
+    of their team members if they supervise the team, all for administrators); customers the
+    meetings they booked or registered for, and those of their organization."""
+    # The host's profile: its minimum notice decides the customer's actions (allowed_actions).
     qs = Meeting.objects.select_related(
-        "host", "customer", "transaction__service", "team", "remark"
+        "host__meeting_profile", "customer", "transaction__service", "team", "remark"
     )
     if not getattr(user, "is_authenticated", False):
         return qs.none()
     if is_staff_member(user):
-        return qs
+        if user.is_superuser:
+            return qs
+        # A subquery, not a join: no duplicate rows, no DISTINCT.
+        return qs.filter(Q(host=user) | Q(host_id__in=_supervised_hosts(user)))
     mine = Q(customer=user) | Q(registrations__customer=user)
     if user.organization_id:
         mine |= Q(organization_id=user.organization_id, kind=Meeting.Kind.APPOINTMENT)
     return qs.filter(mine).distinct()
+
+
+def meeting_visible_to_user(*, user, meeting: Meeting) -> bool:
+    """Whether the user may see the meeting (and so the files attached to it)."""
+    return meetings_visible_to(user=user).filter(pk=meeting.pk).exists()
 
 
 def meeting_get_for_user(*, user, pk: int) -> Meeting:
@@ -204,8 +234,20 @@ def meeting_get_for_user(*, user, pk: int) -> Meeting:
     return meeting
 
 
+def session_is_open(session: Meeting, *, now: datetime.datetime | None = None) -> bool:
+    """Open for registering and unregistering: a scheduled session that has not started (the
+    same rule as sessions_open, for one row)."""
+    now = now or timezone.now()
+    return (
+        session.kind == Meeting.Kind.SESSION
+        and session.status == Meeting.Status.SCHEDULED
+        and session.starts_at > now
+    )
+
+
 def sessions_open(*, now: datetime.datetime | None = None) -> QuerySet[Meeting]:
-    """Open sessions still to come, with their number of registrations."""
+    """Open sessions (session_is_open) with their number of registrations, full ones too (the
+    page and the API both show them, with no place left), soonest first."""
     now = now or timezone.now()
     return (
         Meeting.objects.filter(
@@ -213,7 +255,7 @@ def sessions_open(*, now: datetime.datetime | None = None) -> QuerySet[Meeting]:
         )
         .select_related("host")
         .annotate(registered=Count("registrations"))
-        .order_by("starts_at")
+        .order_by("starts_at", "pk")
     )
 
 

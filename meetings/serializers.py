@@ -12,7 +12,9 @@ from drf_spectacular.plumbing import ResolvedComponent, build_choice_field
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from meetings import services
 from meetings.models import Attendance, Meeting, Registration
+from portal.api import RequiredChoice
 from transactions.serializers import (
     FileSerializer,
     PersonSerializer,
@@ -197,15 +199,8 @@ class RegistrationSerializer(serializers.ModelSerializer):
         fields = ["id", "customer", "question", "created_at"]
 
 
-MEETING_ACTIONS = [
-    "reschedule",
-    "cancel",
-    "minutes",
-    "no-show",
-    "rate",
-    "attendance",
-    "unregister",
-]
+# The actions meetings.services.allowed_actions names (one list, there).
+MEETING_ACTIONS = list(services.MEETING_ACTIONS)
 
 
 class MeetingDetailSerializer(MeetingListSerializer):
@@ -319,7 +314,11 @@ class AttendanceStaySerializer(serializers.Serializer):
 # --- writing ------------------------------------------------------------------------------------
 
 
-class MeetingBookSerializer(serializers.Serializer):
+class MeetingBookSerializer(RequiredChoice, serializers.Serializer):
+    """The topic is exactly one of transaction, remark or team (a oneOf in the schema)."""
+
+    schema_one_of = ("transaction", "remark", "team")
+
     starts_at = serializers.DateTimeField(help_text="One of the free slots.")
     transaction = serializers.IntegerField(
         required=False, help_text="A transaction id (one of transaction, remark, team)."
@@ -340,6 +339,19 @@ class MeetingBookSerializer(serializers.Serializer):
         if len(topics) != 1:
             raise serializers.ValidationError(_("Give exactly one of transaction, remark or team."))
         return attrs
+
+
+class MeetingBookJsonSerializer(MeetingBookSerializer):
+    """The booking as the schema describes it in JSON, which cannot carry files (the view
+    checks both with MeetingBookSerializer)."""
+
+    attachments = serializers.ListField(
+        child=UploadField(),
+        required=False,
+        default=list,
+        max_length=0,
+        help_text="Files can only be sent as multipart/form-data.",
+    )
 
 
 class RescheduleSerializer(serializers.Serializer):

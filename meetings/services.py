@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Team, User
 from accounts.roles import is_staff_member
 from meetings.ics import ics_attachment
+from meetings.jitsi import room_is_open
 from meetings.models import Attendance, HostProfile, Meeting, Registration
 from meetings.selectors import (
     DUBAI,
@@ -28,6 +29,9 @@ from meetings.selectors import (
     hosts_for_team,
     hosts_for_transaction,
     least_loaded,
+    meeting_in_staff_reach,
+    meeting_is_participant,
+    session_is_open,
 )
 from portal.audit import audit_record
 from portal.errors import DomainError, TransitionNotAllowed
@@ -130,6 +134,176 @@ def _titles(*, transaction: Transaction | None, remark: Remark | None, team: Tea
     return f"استفسار: {team.name_ar}", f"Enquiry: {team.name_en}"
 
 
+# --- who may do what, and when ------------------------------------------------------------------
+# Each rule is written once, here: the services run these checks before they change anything,
+# and allowed_actions asks the same checks for the buttons of the page and the API's
+# `allowed_actions` (STYLE 16). The booking pages ask topic_is_open; the video room's window is
+# meetings.jitsi.room_is_open; a session's registration window is selectors.session_is_open.
+
+# A meeting is about a transaction the department is still working on with the customer.
+TOPIC_CLOSED_STATUSES = frozenset({Transaction.Status.DRAFT, *Transaction.FINAL})
+TOPIC_CLOSED = _("Meetings can be booked about submitted transactions that are still open.")
+
+MEETING_ACTIONS = (
+    "reschedule",
+    "cancel",
+    "minutes",
+    "no-show",
+    "rate",
+    "attendance",
+    "unregister",
+)
+
+
+def topic_is_open(transaction: Transaction) -> bool:
+    return transaction.status not in TOPIC_CLOSED_STATUSES
+
+
+def _lock_topic(transaction: Transaction) -> Transaction:
+    """Lock the topic transaction's row and read its status afresh. Withdrawal and expiry lock
+    the same row, so they serialise with bookings: either the booking commits first and the
+    abandoned-transaction sweep cancels its meeting, or the booking sees the final status."""
+    return (
+        Transaction.objects.select_for_update(of=("self",))
+        .select_related("service__team")
+        .get(pk=transaction.pk)
+    )
+
+
+def check_topic_open(transaction: Transaction) -> None:
+    """Raises DomainError (topic_closed) for a draft or a finished transaction."""
+    if not topic_is_open(transaction):
+        raise DomainError(TOPIC_CLOSED, code="topic_closed")
+
+
+def _notice_hours(meeting: Meeting) -> int:
+    """The host's minimum notice for changes, read once per meeting object (0 when the host
+    has no profile)."""
+    if not hasattr(meeting, "_notice_hours"):
+        if Meeting.host.is_cached(meeting) and User.meeting_profile.is_cached(meeting.host):
+            # Selected with the meeting (meetings_visible_to): no query.
+            profile = getattr(meeting.host, "meeting_profile", None)
+            hours = profile.min_notice_hours if profile else 0
+        else:
+            hours = (
+                HostProfile.objects.filter(user_id=meeting.host_id)
+                .values_list("min_notice_hours", flat=True)
+                .first()
+            )
+        meeting._notice_hours = hours or 0
+    return meeting._notice_hours
+
+
+def _check_notice(meeting: Meeting) -> None:
+    hours = _notice_hours(meeting)
+    if timezone.now() > meeting.starts_at - datetime.timedelta(hours=hours):
+        raise DomainError(
+            _("Meetings can be changed or cancelled up to %(hours)s hours before they start.")
+            % {"hours": hours},
+            code="too_late",
+        )
+
+
+def _own_appointment(actor: User, meeting: Meeting) -> bool:
+    return meeting.kind == Meeting.Kind.APPOINTMENT and meeting.customer_id == actor.pk
+
+
+def _check_reschedule(actor: User, meeting: Meeting) -> None:
+    _require(_own_appointment(actor, meeting))
+    if meeting.status != Meeting.Status.SCHEDULED:
+        raise TransitionNotAllowed
+    _check_notice(meeting)
+
+
+def _check_cancel(actor: User, meeting: Meeting) -> bool:
+    """The customer up to the notice; the staff in the meeting's reach at any time. Returns
+    whether the actor cancels as staff (who must give a reason)."""
+    staff = meeting_in_staff_reach(user=actor, meeting=meeting)
+    _require(staff or _own_appointment(actor, meeting))
+    if meeting.status != Meeting.Status.SCHEDULED:
+        raise TransitionNotAllowed
+    if not staff:
+        _check_notice(meeting)
+    return staff
+
+
+def _require_host(actor: User, meeting: Meeting) -> None:
+    _require(meeting.host_id == actor.pk or actor.is_superuser)
+
+
+def _check_started(meeting: Meeting) -> None:
+    if meeting.status == Meeting.Status.SCHEDULED and timezone.now() < meeting.starts_at:
+        raise DomainError(
+            _("This can be recorded once the meeting has started (%(time)s, Dubai time).")
+            % {"time": _when(meeting.starts_at)},
+            code="not_started",
+        )
+
+
+def _check_minutes(actor: User, meeting: Meeting) -> None:
+    _require_host(actor, meeting)
+    if meeting.status != Meeting.Status.SCHEDULED:
+        raise TransitionNotAllowed
+    _check_started(meeting)
+
+
+def _check_no_show(actor: User, meeting: Meeting) -> None:
+    _require_host(actor, meeting)
+    _require(meeting.kind == Meeting.Kind.APPOINTMENT)
+    if meeting.status != Meeting.Status.SCHEDULED:
+        raise TransitionNotAllowed
+    _check_started(meeting)
+
+
+def _check_rate(actor: User, meeting: Meeting) -> None:
+    _require(_own_appointment(actor, meeting))
+    if meeting.status != Meeting.Status.HELD or meeting.rating is not None:
+        raise DomainError(_("This meeting cannot be rated now."), code="not_ratable")
+
+
+def _check_attendance(actor: User, meeting: Meeting) -> None:
+    _require(meeting_is_participant(user=actor, meeting=meeting))
+    if not room_is_open(meeting):
+        raise DomainError(_("The meeting room is not open."), code="room_closed")
+
+
+def _check_unregister(actor: User, session: Meeting) -> None:
+    _require(
+        session.kind == Meeting.Kind.SESSION
+        and session.host_id != actor.pk
+        and meeting_is_participant(user=actor, meeting=session)
+    )
+    if not session_is_open(session):
+        raise TransitionNotAllowed
+
+
+_CHECKS = {
+    "reschedule": _check_reschedule,
+    "cancel": _check_cancel,
+    "minutes": _check_minutes,
+    "no-show": _check_no_show,
+    "rate": _check_rate,
+    "attendance": _check_attendance,
+    "unregister": _check_unregister,
+}
+
+
+def allowed_actions(*, user, meeting: Meeting) -> list[str]:
+    """What the user may do to the meeting now, in MEETING_ACTIONS order: the action's service
+    would accept it (given valid input: a reason, the minutes). Asks each service's own check,
+    so what pages and the API offer cannot drift from what the services accept."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    allowed = []
+    for action in MEETING_ACTIONS:
+        try:
+            _CHECKS[action](user, meeting)
+        except (PermissionDenied, DomainError, Http404):
+            continue
+        allowed.append(action)
+    return allowed
+
+
 def _check_window(starts_at: datetime.datetime, hosts: list[HostProfile]) -> None:
     now = timezone.now()
     notice = min(h.min_notice_hours for h in hosts)
@@ -193,13 +367,8 @@ def meeting_book(
         transaction = remark.transaction
     if transaction is not None:
         _require(is_customer_party(actor, transaction))
-        if transaction.status == Transaction.Status.DRAFT or transaction.status in (
-            Transaction.FINAL
-        ):
-            raise DomainError(
-                _("Meetings can be booked about submitted transactions that are still open."),
-                code="topic_closed",
-            )
+        transaction = _lock_topic(transaction)
+        check_topic_open(transaction)
         if remark is not None:
             # Only a remark the customer can read and still has to settle: those of a cycle
             # under review are the reviewer's working notes.
@@ -282,26 +451,15 @@ def _profile(user: User) -> HostProfile:
     return HostProfile.objects.prefetch_related("hours").get(user=user)
 
 
-def _check_notice(meeting: Meeting, profile: HostProfile) -> None:
-    limit = meeting.starts_at - datetime.timedelta(hours=profile.min_notice_hours)
-    if timezone.now() > limit:
-        raise DomainError(
-            _("Meetings can be changed or cancelled up to %(hours)s hours before they start.")
-            % {"hours": profile.min_notice_hours},
-            code="too_late",
-        )
-
-
 @db_transaction.atomic
 def meeting_reschedule(*, actor: User, meeting: Meeting, starts_at: datetime.datetime) -> Meeting:
     """The customer moves their appointment to another free time of the same host, up to the
     minimum notice; the invitation keeps its UID with a higher SEQUENCE."""
     meeting = _lock(meeting)
-    _require(meeting.kind == Meeting.Kind.APPOINTMENT and meeting.customer_id == actor.pk)
-    if meeting.status != Meeting.Status.SCHEDULED:
-        raise TransitionNotAllowed
+    _check_reschedule(actor, meeting)
+    if meeting.transaction_id is not None:
+        check_topic_open(_lock_topic(meeting.transaction))
     [profile] = _lock_hosts([_profile(meeting.host)])
-    _check_notice(meeting, profile)
     _check_window(starts_at, [profile])
     day = starts_at.astimezone(DUBAI).date()
     if starts_at not in free_slots(hosts=[profile], day_from=day, day_to=day, ignore=meeting):
@@ -341,21 +499,16 @@ def meeting_cancel(*, actor: User, meeting: Meeting, reason: str = "") -> Meetin
     """The customer cancels their appointment up to the minimum notice; staff cancel any
     meeting or session at any time, with a reason. Everyone gets a METHOD:CANCEL invitation."""
     meeting = _lock(meeting)
-    staff = is_staff_member(actor)
-    customer = meeting.kind == Meeting.Kind.APPOINTMENT and meeting.customer_id == actor.pk
-    _require(staff or customer)
-    if meeting.status != Meeting.Status.SCHEDULED:
-        raise TransitionNotAllowed
+    staff = _check_cancel(actor, meeting)
     if staff and not reason.strip():
         raise DomainError(_("Give the reason for cancelling."), code="no_reason")
-    if not staff:
-        _check_notice(meeting, _profile(meeting.host))
     return _cancel(meeting, actor=actor, reason=reason.strip())
 
 
 def _cancel(meeting: Meeting, *, actor: User | None, reason: str, **data) -> Meeting:
     """Cancel a locked, scheduled meeting: audit it (on the transaction too) and send everyone
-    but the actor a METHOD:CANCEL invitation with the reason."""
+    who was sent the invitation, the actor included, a METHOD:CANCEL with the reason."""
+    # The actor too: only a CANCEL takes the event out of their calendar.
     recipients = [*_participants(meeting), meeting.host]
     meeting = transition(
         obj=meeting,
@@ -382,20 +535,11 @@ def _cancel(meeting: Meeting, *, actor: User | None, reason: str, **data) -> Mee
     _notify(
         meeting,
         "meeting_cancelled",
-        [p for p in recipients if actor is None or p.pk != actor.pk],
+        recipients,
         method="CANCEL",
         reason=reason,
     )
     return meeting
-
-
-def _check_started(meeting: Meeting) -> None:
-    if meeting.status == Meeting.Status.SCHEDULED and timezone.now() < meeting.starts_at:
-        raise DomainError(
-            _("This can be recorded once the meeting has started (%(time)s, Dubai time).")
-            % {"time": _when(meeting.starts_at)},
-            code="not_started",
-        )
 
 
 def meetings_cancel_for_abandoned_transaction(*, transaction_id: int, status: str) -> int:
@@ -424,8 +568,20 @@ def meetings_cancel_for_abandoned_transaction(*, transaction_id: int, status: st
     return cancelled
 
 
-def _require_host(actor: User, meeting: Meeting) -> None:
-    _require(meeting.host_id == actor.pk or actor.is_superuser)
+def meetings_cancel_abandoned_sweep() -> int:
+    """Cancel scheduled meetings whose transaction was withdrawn or has expired but whose
+    cancel task never ran (the broker was down when the withdrawal committed, or the task used
+    up its retries). The beat job's safety net; returns how many meetings it cancelled."""
+    abandoned = [Transaction.Status.WITHDRAWN, Transaction.Status.EXPIRED]
+    pairs = (
+        Meeting.objects.filter(status=Meeting.Status.SCHEDULED, transaction__status__in=abandoned)
+        .values_list("transaction_id", "transaction__status")
+        .distinct()
+    )
+    return sum(
+        meetings_cancel_for_abandoned_transaction(transaction_id=pk, status=status)
+        for pk, status in pairs
+    )
 
 
 @db_transaction.atomic
@@ -436,12 +592,11 @@ def meeting_record_minutes(
     meeting has started; they appear on the transaction's timeline and the customer is asked
     to rate the meeting."""
     meeting = _lock(meeting)
-    _require_host(actor, meeting)
+    _check_minutes(actor, meeting)
     if not minutes.strip():
         raise DomainError(_("Write the minutes."), code="no_minutes")
     if outcome not in Meeting.Outcome.values:
         raise DomainError(_("Choose the outcome."), code="no_outcome")
-    _check_started(meeting)
     meeting = transition(
         obj=meeting,
         to=Meeting.Status.HELD,
@@ -471,9 +626,7 @@ def meeting_record_minutes(
 def meeting_mark_no_show(*, actor: User, meeting: Meeting) -> Meeting:
     """The customer did not come: recorded once the meeting has started."""
     meeting = _lock(meeting)
-    _require_host(actor, meeting)
-    _require(meeting.kind == Meeting.Kind.APPOINTMENT)
-    _check_started(meeting)
+    _check_no_show(actor, meeting)
     meeting = transition(
         obj=meeting,
         to=Meeting.Status.NO_SHOW,
@@ -496,9 +649,7 @@ def meeting_mark_no_show(*, actor: User, meeting: Meeting) -> Meeting:
 def meeting_rate(*, actor: User, meeting: Meeting, rating: int, comment: str = "") -> Meeting:
     """The customer rates a meeting that was held, once."""
     meeting = _lock(meeting)
-    _require(meeting.kind == Meeting.Kind.APPOINTMENT and meeting.customer_id == actor.pk)
-    if meeting.status != Meeting.Status.HELD or meeting.rating is not None:
-        raise DomainError(_("This meeting cannot be rated now."), code="not_ratable")
+    _check_rate(actor, meeting)
     if rating not in Meeting.Rating.values:
         raise DomainError(_("Choose a rating."), code="bad_rating")
     meeting.rating = rating
@@ -512,16 +663,9 @@ def meeting_rate(*, actor: User, meeting: Meeting, rating: int, comment: str = "
 def attendance_record(*, actor: User, meeting: Meeting, event: str) -> Attendance | None:
     """A participant joined or left the room (from the IFrame API's events), while the room is
     open. Leaving closes their open stay; a repeated join is ignored."""
-    from meetings.jitsi import room_opens_at
-    from meetings.selectors import meeting_is_participant
-
     meeting = _lock(meeting)
-    _require(meeting_is_participant(user=actor, meeting=meeting))
+    _check_attendance(actor, meeting)
     now = timezone.now()
-    if meeting.status == Meeting.Status.CANCELLED or not (
-        room_opens_at(meeting) <= now <= meeting.ends_at + datetime.timedelta(hours=2)
-    ):
-        raise DomainError(_("The meeting room is not open."), code="room_closed")
     open_stay = Attendance.objects.filter(meeting=meeting, user=actor, left_at__isnull=True).last()
     if event == "joined":
         return open_stay or Attendance.objects.create(meeting=meeting, user=actor, joined_at=now)
@@ -594,7 +738,7 @@ def session_register(*, actor: User, session: Meeting, question: str = "") -> Re
     session = _lock(session)
     if session.kind != Meeting.Kind.SESSION:
         raise DomainError(_("This is not an open session."), code="not_a_session")
-    if session.status != Meeting.Status.SCHEDULED or session.starts_at <= timezone.now():
+    if not session_is_open(session):
         raise DomainError(_("Registration for this session is closed."), code="closed")
     if session.registrations.filter(customer=actor).exists():
         raise DomainError(_("You are already registered."), code="already_registered")
@@ -612,11 +756,8 @@ def session_register(*, actor: User, session: Meeting, question: str = "") -> Re
 def session_unregister(*, actor: User, session: Meeting) -> None:
     """A customer gives their place back before the session starts."""
     session = _lock(session)
-    registration = session.registrations.filter(customer=actor).first()
-    _require(registration is not None)
-    if session.status != Meeting.Status.SCHEDULED or session.starts_at <= timezone.now():
-        raise TransitionNotAllowed
-    registration.delete()
+    _check_unregister(actor, session)
+    session.registrations.filter(customer=actor).delete()
     audit_record(actor=actor, verb="unregistered", obj=session)
     attachment = ics_attachment(meeting=session, attendees=[actor], method="CANCEL")
     notify(

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import QuerySet
 
 from portal.models import AuditEvent
+from portal.net import client_ip
 
 # The client IP of the request being served, set by AuditContextMiddleware, so that services
 # need not pass the request around.
@@ -51,7 +52,8 @@ class AuditContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        token = current_ip.set(request.META.get("REMOTE_ADDR") or None)
+        # Behind a load balancer REMOTE_ADDR is the balancer; client_ip reads the trusted hop.
+        token = current_ip.set(client_ip(request))
         try:
             return self.get_response(request)
         finally:

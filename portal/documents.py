@@ -20,6 +20,7 @@ from kombu.exceptions import OperationalError
 
 from portal.audit import audit_record
 from portal.models import IssuedDocument
+from portal.workflow import transition
 
 logger = logging.getLogger(__name__)
 
@@ -88,12 +89,16 @@ def _queue_render(document_id: int) -> None:
 
 
 def documents_sweep(*, older_than: timedelta = timedelta(minutes=5)) -> int:
-    """Queue again the rendering of documents still pending (e.g. the broker was down when
-    they were issued). Returns how many."""
+    """Queue again the rendering of documents still pending: never queued (the broker was down
+    when they were issued) or whose last attempt is older than the render time limit (its
+    worker died). Failed documents wait for an admin's retry. Returns how many."""
+    now = timezone.now()
+    stale = now - timedelta(seconds=settings.DOCUMENT_RENDER_TIME_LIMIT)
+    never_tried = models.Q(render_started_at__isnull=True, issued_at__lte=now - older_than)
     ids = list(
-        IssuedDocument.objects.filter(
-            status=IssuedDocument.Status.PENDING, issued_at__lte=timezone.now() - older_than
-        ).values_list("pk", flat=True)
+        IssuedDocument.objects.filter(status=IssuedDocument.Status.PENDING)
+        .filter(never_tried | models.Q(render_started_at__lte=stale))
+        .values_list("pk", flat=True)
     )
     for pk in ids:
         _queue_render(pk)
@@ -121,26 +126,95 @@ def document_pdf_bytes(document: IssuedDocument) -> bytes:
 
 
 def document_render(*, document_id: int) -> bool:
-    """Render the PDF once. Returns False when it was already rendered (idempotent)."""
+    """Render the PDF once. Returns False when there is nothing to do (already rendered,
+    failed for good, unknown) or another render stored it first (idempotent).
+
+    WeasyPrint runs outside any transaction, so no row lock is held for seconds: the row is
+    claimed (attempt counted) in one short transaction, rendered, and stored under a second
+    short lock that checks nobody stored it meanwhile. A render error is recorded and re-raised
+    (the task retries); after DOCUMENT_RENDER_MAX_ATTEMPTS the document is marked failed."""
     with transaction.atomic():
         document = IssuedDocument.objects.select_for_update().filter(pk=document_id).first()
-        if document is None or document.status == IssuedDocument.Status.READY:
+        if document is None or document.status != IssuedDocument.Status.PENDING:
             return False
+        if document.attempts >= settings.DOCUMENT_RENDER_MAX_ATTEMPTS:
+            # Every attempt died without recording an error (worker killed, hard time limit):
+            # stop here, or the sweep would queue it for ever.
+            _fail(document, document.last_error or "the worker died or hit the time limit")
+            return False
+        document.attempts += 1
+        document.render_started_at = timezone.now()
+        document.save(update_fields=["attempts", "render_started_at"])
+    try:
         pdf = document_pdf_bytes(document)
+    except Exception as error:
+        _record_failure(document_id, error)
+        raise
+    with transaction.atomic():
+        document = IssuedDocument.objects.select_for_update().get(pk=document_id)
+        if document.status == IssuedDocument.Status.READY:
+            return False
         document.pdf.save(f"{document.reference}.pdf", ContentFile(pdf), save=False)
         document.status = IssuedDocument.Status.READY
-        document.save(update_fields=["pdf", "status"])
+        document.last_error = ""
+        document.save(update_fields=["pdf", "status", "last_error"])
     return True
 
 
+def _record_failure(document_id: int, error: Exception) -> None:
+    message = f"{error.__class__.__name__}: {error}"[:2000]
+    with transaction.atomic():
+        document = IssuedDocument.objects.select_for_update().get(pk=document_id)
+        if document.status != IssuedDocument.Status.PENDING:
+            return
+        if document.attempts < settings.DOCUMENT_RENDER_MAX_ATTEMPTS:
+            document.last_error = message
+            document.save(update_fields=["last_error"])
+            return
+        _fail(document, message)
+
+
+def _fail(document: IssuedDocument, message: str) -> None:
+    logger.error("document %s failed to render for good: %s", document.pk, message)
+    transition(
+        obj=document,
+        to=IssuedDocument.Status.FAILED,
+        allowed_from=[IssuedDocument.Status.PENDING],
+        actor=None,
+        verb="document_render_failed",
+        changes={"last_error": message},
+        data={"attempts": document.attempts, "error": message},
+    )
+
+
+def document_retry(*, actor, document: IssuedDocument) -> IssuedDocument:
+    """An admin sends a failed document back to rendering with a fresh count of attempts.
+
+    Raises TransitionNotAllowed when the document is not failed."""
+    return transition(
+        obj=document,
+        to=IssuedDocument.Status.PENDING,
+        allowed_from=[IssuedDocument.Status.FAILED],
+        actor=actor,
+        verb="document_render_retried",
+        changes={"attempts": 0, "render_started_at": None},
+        on_commit=[lambda: _queue_render(document.pk)],
+    )
+
+
+def documents_failed_count() -> int:
+    return IssuedDocument.objects.filter(status=IssuedDocument.Status.FAILED).count()
+
+
 def document_get_for_user(*, user, pk: int) -> IssuedDocument:
-    """The owner, staff allowed to view documents, and whoever the document's subject lets in
-    (its `user_can_view_files(user)`, e.g. the applicant's organization colleagues) see it;
-    everyone else gets 404."""
+    """The owner, an administrator, and whoever the document's subject lets in (its
+    `user_can_view_files(user)`: who may see the transaction, the organization, ...) see it;
+    everyone else gets 404. As with uploads (portal.files.private_file_get_for_user), no staff
+    role opens every document: a reviewer of another team must not read a certificate by id."""
     document = IssuedDocument.objects.filter(pk=pk).select_related("content_type").first()
     if document is None or not user.is_authenticated:
         raise Http404
-    if document.owner_id == user.pk or user.has_perm("portal.view_issueddocument"):
+    if document.owner_id == user.pk or user.is_superuser:
         return document
     check = getattr(document.subject, "user_can_view_files", None)
     if check is not None and check(user):

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from portal.storage import private_storage
@@ -65,8 +65,12 @@ class Notification(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
+        # Claimed by a worker until `lease_until`: a worker that dies mid-send leaves the row
+        # here, and the sweep takes it back once the lease has run out.
+        SENDING = "sending", _("Sending")
         SENT = "sent", _("Sent")
-        FAILED = "failed", _("Failed")
+        # Still refused when NOTIFICATION_GIVE_UP_AFTER_HOURS had passed; an admin may retry it.
+        UNDELIVERABLE = "undeliverable", _("Undeliverable")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -87,9 +91,11 @@ class Notification(models.Model):
         _("channel"), max_length=10, choices=Channel.choices, default=Channel.EMAIL
     )
     status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
+        _("status"), max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True
     )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    lease_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
@@ -97,7 +103,11 @@ class Notification(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["recipient", "read_at"])]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"]),
+            # The delivery order check: earlier rows to one recipient about one object.
+            models.Index(fields=["recipient", "content_type", "object_id", "channel", "id"]),
+        ]
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
 
@@ -115,6 +125,8 @@ class IssuedDocument(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("Being generated")
         READY = "ready", _("Ready")
+        # Rendering failed DOCUMENT_RENDER_MAX_ATTEMPTS times: the sweep leaves it to an admin.
+        FAILED = "failed", pgettext_lazy("document status", "Failed")
 
     kind = models.CharField(_("kind"), max_length=40, db_index=True)
     reference = models.CharField(_("reference"), max_length=40, db_index=True)
@@ -156,11 +168,18 @@ class IssuedDocument(models.Model):
         related_name="+",
         verbose_name=_("issued by"),
     )
+    attempts = models.PositiveSmallIntegerField(_("rendering attempts"), default=0)
+    # When the last attempt claimed the row: a claim older than the task's time limit belongs
+    # to a worker that died, and the sweep queues the document again.
+    render_started_at = models.DateTimeField(_("last attempt started at"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
 
     class Meta:
         ordering = ["-issued_at"]
         verbose_name = _("issued document")
         verbose_name_plural = _("issued documents")
+        # The subject's documents are looked up by this pair (its generic relation).
+        indexes = [models.Index(fields=["content_type", "object_id"])]
 
     def __str__(self) -> str:
         return f"{self.reference} ({self.kind})"
@@ -234,3 +253,27 @@ class PrivateFile(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class JobRun(models.Model):
+    """One claim of a Celery beat job (portal/jobs.py): inserting the (name, key) row is the
+    claim, so two overlapping runs cannot both act; the rows are also the jobs' history."""
+
+    name = models.CharField(_("job"), max_length=80)
+    # A period ("2026-03-02") for jobs that run once per period; "lock" for jobs that run
+    # every time but never twice at once.
+    key = models.CharField(_("key"), max_length=40)
+    started_at = models.DateTimeField(_("started at"))
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    result = models.JSONField(_("result"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = _("job run")
+        verbose_name_plural = _("job runs")
+        constraints = [
+            models.UniqueConstraint(fields=["name", "key"], name="portal_jobrun_once_per_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.key}"

@@ -5,6 +5,7 @@ development portal: SQLite, Celery eager, e-mail to the console. Production sets
 must then supply SECRET_KEY and ALLOWED_HOSTS; nothing secret has a production default.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -44,7 +45,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.forms",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_filters",
@@ -58,7 +59,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: an oversized body is refused before anything reads it (portal.middleware).
+    "portal.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "portal.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -159,6 +164,24 @@ MFA_TOTP_ISSUER = env("MFA_TOTP_ISSUER", default="Public Works e-Services")
 # demo leaves it off so every role can be tried without an authenticator app.
 STAFF_MFA_REQUIRED = env.bool("STAFF_MFA_REQUIRED", default=not DEBUG)
 
+# How many reverse proxies (load balancer, CDN) in front of the portal append to
+# X-Forwarded-For. 0: the header is ignored, as any client can write it. portal.net.client_ip
+# reads it for the audit log, the API throttle and allauth's rate limits alike.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+# Failed sign-ins are counted per account and per client address across the web form and the
+# API token endpoint (both call AccountAdapter.authenticate): 5 per account in 5 minutes.
+ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/300s/key"}
+
+# API tokens (django-rest-knox): only a hash is stored; each expires after this many days and
+# can be revoked by its owner on the profile page. Staff need a TOTP code to get one.
+API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", default=30)
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=API_TOKEN_TTL_DAYS),
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
+}
+
 # --- Languages: Arabic first -----------------------------------------------------------------
 LANGUAGE_CODE = "ar"
 LANGUAGES = [("ar", _("Arabic")), ("en", _("English"))]
@@ -191,7 +214,12 @@ MEDIA_ROOT = STORAGES["private"]["OPTIONS"]["location"]
 
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# A request's fields other than its files (a JSON body, a form's text): 1 MiB is ample.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+# The largest body a request may declare: one upload and the rest of its form. Larger ones get
+# 413 before they are read (portal.middleware.RequestSizeLimitMiddleware); the reverse proxy in
+# docker-compose.yml computes the same sum (docker/nginx/10-body-limit.envsh).
+REQUEST_MAX_BYTES = UPLOAD_MAX_BYTES + DATA_UPLOAD_MAX_MEMORY_SIZE
 
 # --- E-mail -----------------------------------------------------------------------------------
 EMAIL_URL = env("EMAIL_URL", default="")
@@ -214,9 +242,30 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Issued documents: WeasyPrint is cut off after DOCUMENT_RENDER_TIME_LIMIT seconds (soft limit
+# 15 s earlier); after DOCUMENT_RENDER_MAX_ATTEMPTS failed renders a document is marked failed
+# for an admin to retry. The sweep (every DOCUMENT_SWEEP_SECONDS) queues again a document whose
+# last attempt is older than the time limit: that worker died.
+DOCUMENT_RENDER_TIME_LIMIT = env.int("DOCUMENT_RENDER_TIME_LIMIT", default=90)
+DOCUMENT_RENDER_MAX_ATTEMPTS = env.int("DOCUMENT_RENDER_MAX_ATTEMPTS", default=5)
+DOCUMENT_SWEEP_SECONDS = env.int("DOCUMENT_SWEEP_SECONDS", default=120)
+# Redis hands a message a killed worker took to another worker after the visibility timeout.
+# It must exceed every task's time limit plus its longest countdown (a notification's retry
+# waits up to 30 minutes: portal.tasks.MAX_COUNTDOWN_SECONDS), or a task still running or
+# waiting for its retry is delivered twice. A killed worker's documents are recovered sooner,
+# by the sweep: README, "Worst-case delays". Workers look for such messages every 10 s (kombu's
+# default throttle would make that every 100 s).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=40 * 60),
+    "unacked_restore_interval": 10,
+    "unacked_restore_throttle": 1,
+}
 CELERY_BEAT_SCHEDULE = {
     "sweep-notifications": {"task": "portal.tasks.sweep_notifications", "schedule": 120.0},
-    "sweep-documents": {"task": "portal.tasks.sweep_documents", "schedule": 300.0},
+    "sweep-documents": {
+        "task": "portal.tasks.sweep_documents",
+        "schedule": float(DOCUMENT_SWEEP_SECONDS),
+    },
     # Uploads left on disk by requests that rolled back: daily at 03:00.
     "sweep-orphan-files": {
         "task": "portal.tasks.sweep_orphan_files",
@@ -224,6 +273,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Meeting reminders (24 hours and 15 minutes before), each sent once.
     "meeting-reminders": {"task": "meetings.tasks.send_reminders", "schedule": 60.0},
+    # Scheduled meetings left on a withdrawn or expired transaction (its cancel task was lost).
+    "meetings-abandoned": {"task": "meetings.tasks.sweep_abandoned_meetings", "schedule": 600.0},
     # Overdue digests to team supervisors, expiry warnings and expiry: once a day at 07:00.
     "transactions-daily": {
         "task": "transactions.tasks.daily_housekeeping",
@@ -235,6 +286,16 @@ CELERY_BEAT_SCHEDULE = {
 # SMS is off unless SMS_BACKEND names a backend class (portal.sms.LoggingSmsBackend logs them).
 NOTIFICATION_SWEEP_AFTER_MINUTES = env.int("NOTIFICATION_SWEEP_AFTER_MINUTES", default=5)
 SMS_BACKEND = env("SMS_BACKEND", default="")
+# A refused delivery is tried again after base·2^(attempts−1) seconds, ±jitter, at most the cap,
+# until the row is this many hours old; then it is undeliverable (counted on /healthz, retried
+# from admin). A worker claims a row for the lease while it talks to the mail server, which
+# must answer within EMAIL_TIMEOUT seconds (Django's SMTP backend otherwise waits for ever).
+NOTIFICATION_RETRY_BASE_SECONDS = env.int("NOTIFICATION_RETRY_BASE_SECONDS", default=30)
+NOTIFICATION_RETRY_CAP_HOURS = env.float("NOTIFICATION_RETRY_CAP_HOURS", default=4)
+NOTIFICATION_RETRY_JITTER = env.float("NOTIFICATION_RETRY_JITTER", default=0.1)
+NOTIFICATION_GIVE_UP_AFTER_HOURS = env.int("NOTIFICATION_GIVE_UP_AFTER_HOURS", default=72)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
+NOTIFICATION_LEASE_SECONDS = env.int("NOTIFICATION_LEASE_SECONDS", default=300)
 
 # --- Transactions -------------------------------------------------------------------------------
 # A transaction waiting on its customer expires after this many calendar days of silence; the
@@ -252,6 +313,8 @@ JITSI_APP_SECRET = env("JITSI_APP_SECRET", default="")
 JITSI_JWT_SUBJECT = env("JITSI_JWT_SUBJECT", default="meet.jitsi")
 # The meeting page opens the room this many minutes before the start.
 MEETING_ROOM_OPENS_MINUTES = env.int("MEETING_ROOM_OPENS_MINUTES", default=10)
+# The ORGANIZER of meeting invitations; empty: the meeting's host, whose calendar owns it.
+MEETING_ORGANIZER_EMAIL = env("MEETING_ORGANIZER_EMAIL", default="")
 # The department's account for fees paid by bank transfer, shown to customers with a fee due.
 FEE_BANK_ACCOUNT_NAME = env("FEE_BANK_ACCOUNT_NAME", default="")
 FEE_BANK_IBAN = env("FEE_BANK_IBAN", default="")
@@ -261,15 +324,18 @@ FEE_PAYMENT_PROVIDER = env("FEE_PAYMENT_PROVIDER", default="transactions.fees.Of
 REST_FRAMEWORK = {
     # Token first so that an unauthenticated API call gets 401 with WWW-Authenticate.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # drf-spectacular's, with the errors every operation shares (401/403, 400, a page's 404).
+    "DEFAULT_SCHEMA_CLASS": "portal.api.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "portal.pagination.Pagination",
     "PAGE_SIZE": 25,
     "EXCEPTION_HANDLER": "portal.api.exception_handler",
+    # DRF's own get_ident reads X-Forwarded-For with the same trust as portal.net.client_ip.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Public Works e-Services API",
@@ -280,6 +346,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Separate request components, so that fields that refuse blanks say minLength: 1.
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 # --- Security ---------------------------------------------------------------------------------
@@ -297,6 +365,38 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+
+# --- Content security ------------------------------------------------------------------------
+# django-csp 4: scripts, styles, fonts and images from the portal only; no inline script or
+# style, nothing may frame the portal. The meeting page alone adds the Jitsi server's IFrame
+# API script and frame (meetings.views.detail via portal.middleware.allow_video_frame).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        # data: for the small SVG icons the stylesheets (Swagger UI, admin) carry inline.
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "frame-src": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+    }
+}
+# Powerful browser features no page uses; the meeting page delegates camera, microphone,
+# screen sharing and full screen to the Jitsi frame only (portal.middleware).
+PERMISSIONS_POLICY = {
+    "camera": [],
+    "microphone": [],
+    "display-capture": [],
+    "geolocation": [],
+    "payment": [],
+    "usb": [],
+    "fullscreen": ["self"],
+}
 
 LOGGING = {
     "version": 1,

@@ -1,12 +1,38 @@
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
-from django.urls import include, path
+from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import include, path, reverse
 from django.views.i18n import JavaScriptCatalog
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from portal import api, views
 
 admin.site.site_header = admin.site.site_title = "Public Works e-Services"
+
+
+def admin_login(request: HttpRequest, extra_context=None) -> HttpResponse:
+    """The admin signs in through the portal's sign-in (allauth, with its second step and rate
+    limits); the admin's own password-only form must authenticate no one."""
+    if request.user.is_authenticated:
+        if admin.site.has_permission(request):
+            return redirect("admin:index")
+        raise PermissionDenied  # signed in without admin rights: no loop back to the sign-in
+    return redirect_to_login(
+        request.GET.get(REDIRECT_FIELD_NAME) or reverse("admin:index"), login_url="account_login"
+    )
+
+
+admin.site.login = admin_login
+
+# JSON errors under /api/, the HTML templates elsewhere (see portal.views).
+handler400 = views.bad_request
+handler403 = views.permission_denied
+handler404 = views.page_not_found
+handler500 = views.server_error
 
 api_v1 = [
     path("", api.api_root, name="root"),
@@ -24,7 +50,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    # The split view serves Swagger UI's start-up script as a file: the CSP has no inline script.
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="docs"),
 ]
 
 urlpatterns += i18n_patterns(

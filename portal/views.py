@@ -7,7 +7,9 @@ from django.db import connection
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views import defaults
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import requires_csrf_token
 
 from portal import documents, files, notifications
 from portal.errors import DomainError
@@ -64,6 +66,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
             healthy = False
     if not settings.CELERY_BROKER_URL:
         report["celery"] = "eager (no broker configured)"
+    if report["database"] == "ok":  # a count, not a failure: monitoring alerts when above zero
+        report["notifications_undeliverable"] = notifications.notifications_undeliverable_count()
+        report["documents_failed"] = documents.documents_failed_count()
     return JsonResponse(
         {"status": "ok" if healthy else "error", "checks": report}, status=200 if healthy else 503
     )
@@ -134,3 +139,55 @@ def notification_list(request: HttpRequest) -> HttpResponse:
     for item in page:
         item.title = notifications.notification_subject_line(item)
     return render(request, "portal/notifications.html", {"page": page})
+
+
+# --- error pages ---------------------------------------------------------------------------------
+# Errors raised outside DRF (the URL resolver's 404 for /api/v1/transactions/abc/, a crash
+# before or after a view) reach these handlers, not portal.api.exception_handler. An API client
+# must get the same JSON error body whatever raised it, so paths under /api/ answer JSON; the
+# pages keep their HTML templates.
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path_info.startswith("/api/")
+
+
+def api_error(*, status: int, code: str, message: str) -> JsonResponse:
+    """The API's error body (portal.api.ApiErrorSerializer) for errors DRF never saw."""
+    return JsonResponse({"error": {"code": code, "message": message}}, status=status)
+
+
+@requires_csrf_token
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if _is_api(request):
+        return api_error(status=400, code="bad_request", message=_("The request is not valid."))
+    return defaults.bad_request(request, exception)
+
+
+@requires_csrf_token
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if _is_api(request):
+        return api_error(
+            status=403,
+            code="permission_denied",
+            message=_("You do not have permission to do this."),
+        )
+    return defaults.permission_denied(request, exception)
+
+
+@requires_csrf_token
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if _is_api(request):
+        return api_error(status=404, code="not_found", message=_("Not found."))
+    return defaults.page_not_found(request, exception)
+
+
+@requires_csrf_token
+def server_error(request: HttpRequest) -> HttpResponse:
+    if _is_api(request):
+        return api_error(
+            status=500,
+            code="server_error",
+            message=_("Something went wrong on our side; please try again later."),
+        )
+    return defaults.server_error(request)

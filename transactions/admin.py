@@ -30,29 +30,48 @@ class ServiceAdmin(admin.ModelAdmin):
     list_select_related = ["team"]
 
 
-class ChecklistItemInline(admin.TabularInline):
+def _in_use(version: ServiceVersion | None) -> bool:
+    return version is not None and version.in_use
+
+
+class _VersionPartInline(admin.TabularInline):
+    """The items and fields of a version in use are shown, never added, changed or removed
+    (the models refuse it too)."""
+
+    extra = 0
+
+    def has_add_permission(self, request, obj=None):
+        return not _in_use(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return not _in_use(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not _in_use(obj) and super().has_delete_permission(request, obj)
+
+
+class ChecklistItemInline(_VersionPartInline):
     model = ChecklistItem
-    extra = 0
 
 
-class FormFieldInline(admin.TabularInline):
+class FormFieldInline(_VersionPartInline):
     model = FormField
-    extra = 0
 
 
 @admin.register(ServiceVersion)
 class ServiceVersionAdmin(admin.ModelAdmin):
-    """A new checklist is a new version; transactions keep the version they started on."""
+    """A new checklist is a new version; transactions keep the version they started on. A
+    version in use is history: read-only here, changed by publishing a new version."""
 
     list_display = ["service", "number", "published_at"]
     list_select_related = ["service"]
     inlines = [ChecklistItemInline, FormFieldInline]
 
-    def get_readonly_fields(self, request, obj=None):
-        # A version in use is history: change the checklist by publishing a new version.
-        if obj is not None and obj.transactions.exists():
-            return ["service", "number"]
-        return []
+    def has_change_permission(self, request, obj=None):
+        return not _in_use(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not _in_use(obj) and super().has_delete_permission(request, obj)
 
 
 @admin.register(Transaction)

@@ -171,6 +171,8 @@ class TransactionListView(generics.ListCreateAPIView):
     tags=TAGS,
 )
 @api_view(["GET", "PATCH"])
+# JSON only: the form data is a nested object, which the form encodings cannot carry.
+@parser_classes([JSONParser])
 def transaction_detail(request: Request, pk: int) -> Response:
     """One transaction with its checklist, documents, remarks, payments, issued documents and
     the actions the user may take now. PATCH changes the title and form data (merged) while
@@ -196,7 +198,8 @@ def transaction_timeline(request: Request, pk: int) -> Response:
     """Everything that happened to the transaction, oldest first."""
     transaction = _transaction_for(request.user, pk)
     events = selectors.transaction_timeline(transaction=transaction, user=request.user)
-    return Response(TimelineEventSerializer(events, many=True).data)
+    context = {"request": request, "transaction": transaction}
+    return Response(TimelineEventSerializer(events, many=True, context=context).data)
 
 
 # --- actions -------------------------------------------------------------------------------------

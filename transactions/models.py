@@ -5,6 +5,7 @@ import datetime
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -86,8 +87,49 @@ class ServiceVersion(models.Model):
     def __str__(self) -> str:
         return f"{self.service.code} v{self.number}"
 
+    @property
+    def in_use(self) -> bool:
+        """Applications were started on this version: its checklist and form are history."""
+        return self.pk is not None and self.transactions.exists()
 
-class ChecklistItem(models.Model):
+
+def _refuse_if_version_in_use(row: "ChecklistItem | FormField") -> None:
+    """A checklist item or form field of a version in use must not change, appear or go: the
+    applications started on it were promised exactly that list (a change is a new version).
+    Raises ValidationError. Checks the stored version too, so a row cannot be moved off one."""
+    version_ids = {row.version_id}
+    if row.pk is not None:
+        version_ids.update(type(row).objects.filter(pk=row.pk).values_list("version_id", flat=True))
+    if Transaction.objects.filter(version_id__in=version_ids).exists():
+        raise ValidationError(
+            _(
+                "This checklist version is in use by applications and cannot be changed; "
+                "publish a new version instead."
+            ),
+            code="version_in_use",
+        )
+
+
+class _LockedWithVersion(models.Model):
+    """Checklist items and form fields: locked once their version is in use."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        _refuse_if_version_in_use(self)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        _refuse_if_version_in_use(self)
+        return super().delete(*args, **kwargs)
+
+    def clean(self) -> None:
+        super().clean()
+        _refuse_if_version_in_use(self)
+
+
+class ChecklistItem(_LockedWithVersion):
     version = models.ForeignKey(
         ServiceVersion,
         on_delete=models.CASCADE,
@@ -117,7 +159,7 @@ class ChecklistItem(models.Model):
         return _bilingual(self.name_ar, self.name_en)
 
 
-class FormField(models.Model):
+class FormField(_LockedWithVersion):
     class Kind(models.TextChoices):
         TEXT = "text", _("Text")
         INTEGER = "integer", _("Whole number")

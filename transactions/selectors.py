@@ -5,7 +5,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import Team, User
-from accounts.roles import Role, has_role, is_staff_member
+from accounts.roles import Role, has_role, is_staff_member, staff_names_visible_to
 from portal.audit import audit_timeline
 from portal.models import AuditEvent, IssuedDocument
 from transactions.models import (
@@ -49,6 +49,13 @@ def is_customer_party(user, transaction: Transaction) -> bool:
     if transaction.applicant_id == user.pk:
         return True
     return bool(transaction.organization_id and transaction.organization_id == user.organization_id)
+
+
+def person_name_visible(*, viewer, person, transaction: Transaction) -> bool:
+    """Whether the viewer may see this person's name on the transaction (a timeline's actor):
+    the customer's own side always, the department's staff only when
+    accounts.roles.staff_names_visible_to allows. The page and the API ask this one function."""
+    return staff_names_visible_to(viewer) or is_customer_party(person, transaction)
 
 
 def is_agent(user) -> bool:
@@ -139,6 +146,16 @@ QUEUE_STATUSES = {
 }
 
 
+def queue_statuses(user) -> list[str]:
+    """The statuses of the work waiting for the user's roles (QUEUE_STATUSES), in the order
+    the queue's status filter offers them. The queue and its filter both read this."""
+    statuses: list[str] = []
+    for role, in_queue in QUEUE_STATUSES.items():
+        if user.is_superuser or has_role(user, role):
+            statuses += [s for s in in_queue if s not in statuses]
+    return statuses
+
+
 def staff_queue(
     *,
     user,
@@ -153,11 +170,7 @@ def staff_queue(
     staff_q = _staff_filter(user)
     if staff_q is None:
         return Transaction.objects.none()
-    statuses: set[str] = set()
-    for role, in_queue in QUEUE_STATUSES.items():
-        if user.is_superuser or has_role(user, role):
-            statuses.update(in_queue)
-    qs = Transaction.objects.filter(staff_q, status__in=statuses)
+    qs = Transaction.objects.filter(staff_q, status__in=queue_statuses(user))
     if service is not None:
         qs = qs.filter(service=service)
     if status:
@@ -222,6 +235,9 @@ def transaction_timeline(*, transaction: Transaction, user) -> list[AuditEvent]:
             if event.data.get("remark") not in visible:
                 continue
             event.data = {k: v for k, v in event.data.items() if k != "text"}
+        if "assignee" in event.data and not staff_names_visible_to(user):
+            # The name of the official the work was handed to.
+            event.data = {k: v for k, v in event.data.items() if k != "assignee"}
         shown.append(event)
     return shown
 

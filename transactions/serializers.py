@@ -10,6 +10,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import User
+from accounts.roles import staff_names_visible_to
+from portal.api import RequiredChoice
 from portal.models import AuditEvent, IssuedDocument, PrivateFile
 from transactions import selectors
 from transactions.models import (
@@ -95,6 +97,18 @@ class PersonSerializer(serializers.Serializer):
     full_name = serializers.CharField()
 
 
+def _staff_person(serializer: serializers.Serializer, person: User | None) -> dict | None:
+    """A member of staff (assignee, remark author) for those who may see staff names, null for
+    the others: customers deal with the department, as on the pages."""
+    request = serializer.context.get("request")
+    if person is None or request is None or not staff_names_visible_to(request.user):
+        return None
+    return PersonSerializer(person).data
+
+
+STAFF_PERSON_HELP = "Null for customers, who see the department rather than its staff's names."
+
+
 class OrganizationBriefSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name_ar = serializers.CharField()
@@ -154,7 +168,7 @@ class ChecklistItemBriefSerializer(serializers.Serializer):
 
 class RemarkSerializer(serializers.ModelSerializer):
     item = ChecklistItemBriefSerializer(allow_null=True)
-    author = PersonSerializer()
+    author = serializers.SerializerMethodField()
     replies = RemarkReplySerializer(many=True, source="replies.all")
     allowed_actions = serializers.SerializerMethodField()
 
@@ -172,6 +186,12 @@ class RemarkSerializer(serializers.ModelSerializer):
             "replies",
             "allowed_actions",
         ]
+
+    @extend_schema_field(
+        PersonSerializer(allow_null=True, help_text=f"The reviewer. {STAFF_PERSON_HELP}")
+    )
+    def get_author(self, obj: Remark) -> dict | None:
+        return _staff_person(self, obj.author)
 
     @extend_schema_field(
         serializers.ListField(child=serializers.ChoiceField(["answer", "resolve"]))
@@ -272,7 +292,7 @@ class TransactionListSerializer(serializers.ModelSerializer):
     service = ServiceBriefSerializer()
     applicant = PersonSerializer()
     organization = OrganizationBriefSerializer(allow_null=True)
-    assignee = PersonSerializer(allow_null=True)
+    assignee = serializers.SerializerMethodField()
     next_step_owner = serializers.SerializerMethodField()
     is_overdue = serializers.BooleanField()
     url = serializers.SerializerMethodField()
@@ -298,6 +318,14 @@ class TransactionListSerializer(serializers.ModelSerializer):
             "submitted_at",
             "url",
         ]
+
+    @extend_schema_field(
+        PersonSerializer(
+            allow_null=True, help_text=f"Who has the work; null when nobody. {STAFF_PERSON_HELP}"
+        )
+    )
+    def get_assignee(self, obj: Transaction) -> dict | None:
+        return _staff_person(self, obj.assignee)
 
     @extend_schema_field(serializers.ChoiceField(NEXT_STEP_OWNERS, allow_null=True))
     def get_next_step_owner(self, obj: Transaction) -> str | None:
@@ -402,12 +430,31 @@ class TransactionDetailSerializer(TransactionListSerializer):
 
 
 class TimelineEventSerializer(serializers.ModelSerializer):
-    actor = PersonSerializer(allow_null=True)
+    """An event of selectors.transaction_timeline (which already leaves out what the user may
+    not read); expects the request and the transaction in the context."""
+
+    actor = serializers.SerializerMethodField()
     data = serializers.DictField(child=serializers.JSONField())
 
     class Meta:
         model = AuditEvent
         fields = ["id", "verb", "from_status", "to_status", "actor", "data", "created_at"]
+
+    @extend_schema_field(
+        PersonSerializer(
+            allow_null=True,
+            help_text="Who did it; null for the system, and for customers when it was the "
+            "department's staff (the page says “the department”).",
+        )
+    )
+    def get_actor(self, obj: AuditEvent) -> dict | None:
+        request = self.context.get("request")
+        if obj.actor is None or request is None:
+            return None
+        visible = selectors.person_name_visible(
+            viewer=request.user, person=obj.actor, transaction=self.context["transaction"]
+        )
+        return PersonSerializer(obj.actor).data if visible else None
 
 
 # --- who may do what now (cheap: the role predicates and the rows already loaded) ----------------
@@ -492,7 +539,11 @@ class TransactionCreateSerializer(serializers.Serializer):
     )
 
 
-class TransactionUpdateSerializer(serializers.Serializer):
+class TransactionUpdateSerializer(RequiredChoice, serializers.Serializer):
+    """A PATCH changes the title, the form data or both; an empty one is a 400."""
+
+    schema_any_of = ("title", "data")
+
     title = serializers.CharField(max_length=200, required=False)
     data = serializers.DictField(
         required=False,
@@ -500,6 +551,14 @@ class TransactionUpdateSerializer(serializers.Serializer):
         "(send null or an empty string to clear one).",
         child=serializers.JSONField(),
     )
+
+    def validate(self, attrs: dict) -> dict:
+        # An empty PATCH would answer 200 having changed nothing; say what was expected.
+        if not attrs:
+            raise serializers.ValidationError(
+                _("Send at least one field to change: title or data."), code="empty"
+            )
+        return attrs
 
 
 class DocumentUploadSerializer(serializers.Serializer):

@@ -55,10 +55,8 @@ def _transaction_topic(request: HttpRequest, topic: Topic, pk: int) -> Topic:
     if not transaction_selectors.is_customer_party(request.user, t):
         raise Http404
     topic.transaction = t
-    if t.status == Transaction.Status.DRAFT or t.status in Transaction.FINAL:
-        topic.refused = _(
-            "Meetings can be booked about submitted transactions that are still open."
-        )
+    if not services.topic_is_open(t):
+        topic.refused = str(services.TOPIC_CLOSED)
     else:
         topic.hosts = hosts_for_transaction(transaction=t)
     return topic
@@ -98,10 +96,8 @@ def _topic(request: HttpRequest) -> Topic | None:
 
 def _choose_topic(request: HttpRequest) -> HttpResponse:
     teams = teams_with_hosts()
-    open_transactions = (
-        transaction_selectors.customer_transactions(user=request.user)
-        .exclude(status=Transaction.Status.DRAFT)
-        .exclude(status__in=Transaction.FINAL)
+    open_transactions = transaction_selectors.customer_transactions(user=request.user).exclude(
+        status__in=services.TOPIC_CLOSED_STATUSES
     )
     return render(
         request,

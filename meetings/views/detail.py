@@ -22,7 +22,7 @@ from accounts.roles import is_staff_member
 from meetings import services
 from meetings.forms import CancelForm, MinutesForm, RatingForm, RescheduleForm
 from meetings.ics import meeting_ics
-from meetings.jitsi import room_opens_at, room_token
+from meetings.jitsi import room_closes_at, room_opens_at, room_token
 from meetings.models import Meeting
 from meetings.selectors import (
     free_slots,
@@ -33,10 +33,9 @@ from meetings.selectors import (
 )
 from meetings.views._common import booking_window
 from portal.decorators import post_only
+from portal.middleware import allow_video_frame
 
 M = Meeting.Status
-# The room stays open this long after the planned end (the token is valid for an hour more).
-ROOM_GRACE = datetime.timedelta(minutes=30)
 
 
 @dataclass
@@ -62,7 +61,7 @@ def _room(meeting: Meeting, user, *, participant: bool) -> Room | None:
     opens = room_opens_at(meeting)
     if now < opens:
         state = "waiting"
-    elif now <= meeting.ends_at + ROOM_GRACE:
+    elif now <= room_closes_at(meeting):
         state = "open"
     elif meeting.status == M.HELD:
         return None  # over and done: the minutes say the rest
@@ -99,25 +98,10 @@ def _reschedule_slots(meeting: Meeting) -> list[datetime.datetime]:
     return list(free_slots(hosts=[profile], day_from=day_from, day_to=day_to, ignore=meeting))
 
 
-def _allowed(meeting: Meeting, user) -> set[str]:
-    """What the user may do to the meeting now; the services still decide (the notice period
-    before a change is theirs to enforce)."""
-    allowed: set[str] = set()
-    now = timezone.now()
-    customer = meeting.kind == Meeting.Kind.APPOINTMENT and meeting.customer_id == user.pk
-    host = meeting.host_id == user.pk or user.is_superuser
-    if meeting.status == M.SCHEDULED:
-        if customer and now < meeting.starts_at:
-            allowed |= {"reschedule", "cancel"}
-        if is_staff_member(user):
-            allowed.add("cancel")
-        if host and now >= meeting.starts_at:
-            allowed.add("minutes")
-            if meeting.kind == Meeting.Kind.APPOINTMENT:
-                allowed.add("no-show")
-    if customer and meeting.status == M.HELD and meeting.rating is None:
-        allowed.add("rate")
-    return allowed
+def _allowed(meeting: Meeting, user) -> list[str]:
+    """The page's actions (its forms) that the services accept now: services.allowed_actions
+    (the room and unregistering have their own controls)."""
+    return [a for a in services.allowed_actions(user=user, meeting=meeting) if a in ACTIONS]
 
 
 def _form(action: str, meeting: Meeting, user, data=None) -> forms.Form:
@@ -172,7 +156,13 @@ def _render(
         "invalid": bool(bound),
         **forms_,
     }
-    return render(request, "meetings/detail.html", context, status=status)
+    response = render(request, "meetings/detail.html", context, status=status)
+    if room and room.state == "open":
+        # Only this page, and only while its room is open, may load the Jitsi IFrame API and
+        # frame the Jitsi server (settings.CONTENT_SECURITY_POLICY allows neither elsewhere).
+        origin = f"https://{settings.JITSI_DOMAIN}"
+        allow_video_frame(response, origin=origin, script=f"{origin}/external_api.js")
+    return response
 
 
 @login_required

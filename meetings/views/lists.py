@@ -45,15 +45,27 @@ def session_list(request: HttpRequest) -> HttpResponse:
             customer=request.user, meeting__in=[s.pk for s in sessions]
         ).values_list("meeting_id", flat=True)
     )
+    staff = is_staff_member(request.user)
+    # Staff open the page of a session in their reach only (its registrations are personal).
+    reach = (
+        set(
+            meetings_visible_to(user=request.user)
+            .filter(pk__in=[s.pk for s in sessions])
+            .values_list("pk", flat=True)
+        )
+        if staff
+        else set()
+    )
     for session in sessions:
         session.places_left = max(session.capacity - session.registered, 0)
         session.is_registered = session.pk in registered
+        session.staff_may_open = session.pk in reach
     return render(
         request,
         "meetings/sessions.html",
         {
             "sessions": sessions,
-            "viewer_is_staff": is_staff_member(request.user),
+            "viewer_is_staff": staff,
             "register_form": RegisterForm(),
         },
     )

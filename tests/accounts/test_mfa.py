@@ -3,7 +3,7 @@
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.urls import resolve
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 
 @pytest.fixture
@@ -32,8 +32,8 @@ def test_staff_without_totp_gets_json_403_from_the_api(client, reviewer, mfa_req
 
 def test_staff_token_does_not_bypass_mfa(client, reviewer, mfa_required):
     # A token issued before MFA became mandatory must not open the API either.
-    token = Token.objects.create(user=reviewer)
-    response = client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {token.key}")
+    _token, secret = AuthToken.objects.create(user=reviewer)
+    response = client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {secret}")
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "mfa_required"
 
@@ -62,3 +62,29 @@ def test_without_the_setting_staff_need_no_totp(client, reviewer, settings):
     settings.STAFF_MFA_REQUIRED = False
     client.force_login(reviewer)
     assert client.get("/ar/staff/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/accounts/user/",
+        "/admin/accounts/organization/",
+        "/admin/accounts/user/1/password/",
+    ],
+)
+def test_a_path_containing_accounts_is_not_exempt(client, admin_user, mfa_required, path):
+    # The exemption used to be "the path contains /accounts/", which opened the admin's user,
+    # organization and password-change pages to an administrator without TOTP.
+    client.force_login(admin_user)
+    for method in (client.get, client.post):
+        response = method(path)
+        assert response.status_code == 302, (method, path)
+        assert resolve(response.url).url_name == "mfa_activate_totp"
+
+
+def test_sign_out_and_password_change_stay_open(client, reviewer, mfa_required):
+    client.force_login(reviewer)
+    assert client.get("/ar/accounts/password/change/").status_code == 200
+    response = client.post("/ar/accounts/logout/")
+    assert response.status_code == 302
+    assert "_auth_user_id" not in client.session

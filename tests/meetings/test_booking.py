@@ -418,9 +418,12 @@ def test_the_customer_cancels_before_the_notice_and_the_slot_is_free_again(
     event = _events(cancelled, verb="cancelled").get()
     assert (event.from_status, event.to_status) == ("scheduled", "cancelled")
     assert _events(remarked, verb="meeting_cancelled").get().data["reason"] == "Solved"
-    # The host is told; the customer who cancelled is not.
+    # Everyone who received the invitation gets the cancellation, whoever cancelled.
     new = Notification.objects.order_by("pk")[notices:]
-    assert [(n.recipient, n.kind) for n in new] == [(people.reviewer, "meeting_cancelled")]
+    assert [(n.recipient, n.kind) for n in new] == [
+        (customer, "meeting_cancelled"),
+        (people.reviewer, "meeting_cancelled"),
+    ]
     assert at(WED, 10) in _free(people.reviewer.meeting_profile)
     again = book_about(remarked, customer=customer, starts_at=at(WED, 10))
     assert again.status == Meeting.Status.SCHEDULED
@@ -444,6 +447,8 @@ def test_the_customer_cannot_cancel_inside_the_notice(db, now, customer, time_ma
 
 def test_staff_cancel_at_any_time_with_a_reason(db, now, customer, agent, time_machine):
     team, host = team_with_host()
+    team.supervisor = agent  # the host's team supervisor may cancel too
+    team.save(update_fields=["supervisor"])
     meeting = book_enquiry(team, customer=customer, starts_at=at(WED, 10))
     time_machine.move_to(at(WED, 9), tick=False)  # inside the notice
     with pytest.raises(DomainError) as error:

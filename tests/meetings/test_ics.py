@@ -75,7 +75,9 @@ def test_the_invitation_parses_with_dubai_time_and_the_link(db, remarked, people
     assert str(event["status"]) == "CONFIRMED"
     assert remarked.reference in str(event["summary"])
     assert _attendees(event) == {customer.email, people.reviewer.email}
-    assert str(event["organizer"]).startswith("mailto:")
+    # The host owns the event: not no-reply@localhost, whom no calendar can answer.
+    assert str(event["organizer"]) == f"mailto:{people.reviewer.email}"
+    assert str(event["organizer"].params["cn"]) == people.reviewer.full_name
 
 
 def test_a_reschedule_keeps_the_uid_and_raises_the_sequence(db, customer):
@@ -113,7 +115,9 @@ def test_a_cancel_sends_method_cancel_with_the_same_uid_and_a_higher_sequence(db
     assert int(cancelled["sequence"]) == 2 > int(moved["sequence"])
     assert str(cancelled["status"]) == "CANCELLED"
     assert cancelled.decoded("dtstart") == at(THU, 14)
-    assert not Notification.objects.filter(kind="meeting_cancelled", recipient=customer).exists()
+    # The customer who cancelled gets it too: it takes the event out of their calendar.
+    mine = _event(_calendar(_sent("meeting_cancelled", customer)))
+    assert (str(mine["uid"]), int(mine["sequence"])) == (str(moved["uid"]), 2)
 
 
 def test_the_uid_differs_per_meeting(db, customer, other_customer):
@@ -160,15 +164,59 @@ def test_the_cancel_email_carries_a_cancel_invitation(
     db, customer, mailoutbox, django_capture_on_commit_callbacks
 ):
     team, host = team_with_host()
-    meeting = book_enquiry(team, customer=customer, starts_at=at(WED, 10))
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = book_enquiry(team, customer=customer, starts_at=at(WED, 10))
+    mailoutbox.clear()  # the invitations went out first: a CANCEL never overtakes them
     with django_capture_on_commit_callbacks(execute=True):
         services.meeting_cancel(actor=host.user, meeting=meeting, reason="Host unavailable")
-    [message] = mailoutbox
-    assert message.to == [customer.email]
-    [part] = [p for p in message.message().walk() if p.get_content_type() == "text/calendar"]
-    assert part.get_param("method") == "CANCEL"
-    assert part.get_filename() == "cancel.ics"
-    assert str(Calendar.from_ical(part.get_payload(decode=True))["method"]) == "CANCEL"
+    assert sorted(m.to[0] for m in mailoutbox) == sorted([customer.email, host.user.email])
+    for message in mailoutbox:
+        [part] = [p for p in message.message().walk() if p.get_content_type() == "text/calendar"]
+        assert part.get_param("method") == "CANCEL"
+        assert part.get_filename() == "cancel.ics"
+        assert str(Calendar.from_ical(part.get_payload(decode=True))["method"]) == "CANCEL"
+
+
+@pytest.mark.parametrize("who", ["customer", "host"])
+def test_whoever_cancels_gets_the_cancel_like_everyone_who_got_the_request(db, customer, who):
+    """Item 5: the actor was dropped and kept the event in their calendar."""
+    team, host = team_with_host()
+    meeting = book_enquiry(team, customer=customer, starts_at=at(WED, 10))
+    invited = set(
+        Notification.objects.filter(kind="meeting_booked").values_list("recipient", flat=True)
+    )
+    actor = customer if who == "customer" else host.user
+
+    services.meeting_cancel(actor=actor, meeting=meeting, reason="Not needed")
+
+    told = Notification.objects.filter(kind="meeting_cancelled")
+    assert set(told.values_list("recipient", flat=True)) == invited == {customer.pk, host.user.pk}
+    for notification in told:
+        assert str(_calendar(notification)["method"]) == "CANCEL"
+
+
+def test_the_host_who_cancels_a_session_gets_the_cancel_too(db, customer):
+    _, host = team_with_host()
+    session = session_by(host.user, starts_at=at(WED, 10))
+    services.session_register(actor=customer, session=session)
+
+    services.meeting_cancel(actor=host.user, meeting=session, reason="Postponed")
+
+    told = Notification.objects.filter(kind="meeting_cancelled")
+    assert set(told.values_list("recipient", flat=True)) == {customer.pk, host.user.pk}
+
+
+def test_the_organizer_is_the_host_or_the_configured_calendar(db, customer, settings):
+    team, host = team_with_host()
+    meeting = book_enquiry(team, customer=customer, starts_at=at(WED, 10))
+    event = _event(Calendar.from_ical(meeting_ics(meeting=meeting, attendees=[customer])))
+    assert str(event["organizer"]) == f"mailto:{host.user.email}"
+    assert "no-reply@localhost" not in meeting_ics(meeting=meeting, attendees=[customer])
+
+    settings.MEETING_ORGANIZER_EMAIL = "Meetings Desk <meetings@pwd.example.ae>"
+    event = _event(Calendar.from_ical(meeting_ics(meeting=meeting, attendees=[customer])))
+    assert str(event["organizer"]) == "mailto:meetings@pwd.example.ae"
+    assert str(event["organizer"].params["cn"]) == "Meetings Desk"
 
 
 def test_a_session_invitation_names_only_its_recipient(db, customer, other_customer):

@@ -8,7 +8,7 @@ import re
 import jwt
 import pytest
 
-from meetings.jitsi import jwt_enabled, room_opens_at, room_token
+from meetings.jitsi import jwt_enabled, room_closes_at, room_opens_at, room_token
 from meetings.selectors import DUBAI
 from tests.meetings.factories import at, book_enquiry, meeting_row, team_with_host
 
@@ -56,8 +56,9 @@ def test_the_hosts_token_makes_them_the_moderator(meeting, time_machine):
     assert claims["aud"] == "jitsi"
     assert claims["sub"] == "meet.example.ae"
     assert claims["room"] == meeting.room_name
-    assert claims["nbf"] < room_opens_at(meeting).timestamp() < meeting.starts_at.timestamp()
-    assert claims["exp"] > meeting.ends_at.timestamp()
+    # Valid exactly while the room is open (the page and the attendance service's window).
+    assert claims["nbf"] == room_opens_at(meeting).timestamp() < meeting.starts_at.timestamp()
+    assert claims["exp"] == room_closes_at(meeting).timestamp() > meeting.ends_at.timestamp()
     assert claims["context"]["user"] == {
         "id": str(meeting.host.pk),
         "name": meeting.host.full_name,

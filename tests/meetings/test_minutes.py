@@ -9,6 +9,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 
 from meetings import services
+from meetings.jitsi import room_closes_at
 from meetings.models import Attendance, Meeting
 from meetings.selectors import DUBAI
 from portal.errors import DomainError, TransitionNotAllowed
@@ -255,7 +256,7 @@ def _attend(meeting, user, event):
 def test_attendance_only_while_the_room_is_open(meeting, customer, settings, time_machine):
     settings.MEETING_ROOM_OPENS_MINUTES = 10
     opens = meeting.starts_at - datetime.timedelta(minutes=10)
-    closes = meeting.ends_at + datetime.timedelta(hours=2)
+    closes = room_closes_at(meeting)  # the same window as the page and the JWT
     for moment in (opens - datetime.timedelta(seconds=1), closes + datetime.timedelta(seconds=1)):
         time_machine.move_to(moment, tick=False)
         with pytest.raises(DomainError) as error:

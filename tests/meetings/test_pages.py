@@ -213,14 +213,14 @@ def test_the_room_opens_earlier_with_a_longer_opening(client, booked, customer, 
     assert f'data-room="{booked.room_name}"' in html
 
 
-def test_staff_see_the_attendance(client, booked, reviewer, customer, agent):
+def test_staff_see_the_attendance(client, booked, reviewer, customer, supervisor):
     Attendance.objects.create(
         meeting=booked,
         user=customer,
         joined_at=booked.starts_at,
         left_at=booked.starts_at + datetime.timedelta(minutes=25),
     )
-    client.force_login(agent)
+    client.force_login(supervisor)  # the host's team supervisor
     html = client.get(_detail(booked)).content.decode()
     assert 'data-testid="attendance"' in html
     assert customer.full_name in html
@@ -498,12 +498,12 @@ def test_staff_calendar_queries_do_not_grow(client, customer, host, django_asser
 
 @pytest.mark.parametrize("viewer", ["customer", "host"])
 def test_meeting_page_queries_do_not_grow(
-    client, customer, host, agent, viewer, django_assert_num_queries
+    client, customer, host, viewer, django_assert_num_queries
 ):
     [meeting] = _meetings(
         1, host=host, customer=customer, start=timezone.now() + datetime.timedelta(days=3)
     )
-    client.force_login(customer if viewer == "customer" else agent)
+    client.force_login(customer if viewer == "customer" else host)
     Attendance.objects.create(meeting=meeting, user=customer, joined_at=meeting.starts_at)
     expected = _count(client, _detail(meeting))
     # session, user, roles, the meeting, attachments, unread notifications; the customer's

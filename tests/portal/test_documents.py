@@ -1,6 +1,6 @@
 """Issued documents: the receipt of an organization registration is rendered to a bilingual PDF
 by a worker, carries a QR code to the public verification page, and is downloaded only by its
-owner and staff allowed to view documents."""
+owner, whoever may see its subject, and administrators."""
 
 import datetime
 import subprocess
@@ -15,8 +15,9 @@ from django.utils import timezone, translation
 
 from accounts.models import Organization
 from accounts.services import organization_create
-from portal.documents import document_issue, document_render
+from portal.documents import document_issue, document_render, documents_sweep
 from portal.models import AuditEvent, IssuedDocument
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.usefixtures("private_media")
 
@@ -85,7 +86,10 @@ def _assert_download_rules(client, document, owner, other_customer, reviewer) ->
     client.force_login(other_customer)
     assert client.get(url).status_code == 404
 
+    # No staff role opens every document: only who may see its subject, and administrators.
     client.force_login(reviewer)
+    assert client.get(url).status_code == 404
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
     assert client.get(url).status_code == 200
 
     client.logout()
@@ -219,3 +223,173 @@ def test_unknown_verification_code_is_404_with_a_message(client, db):
     html = page.content.decode()
     assert "This verification code is unknown." in html
     assert "no-such-code" in html
+
+
+# --- failures, retries and the row lock --------------------------------------------------------
+def _failing_renderer(monkeypatch, message="WeasyPrint ran out of memory"):
+    def fail(document):
+        raise MemoryError(message)
+
+    monkeypatch.setattr("portal.documents.document_pdf_bytes", fail)
+
+
+def test_a_document_that_keeps_failing_is_marked_failed_and_left_alone(
+    client, newcomer, monkeypatch, settings
+):
+    settings.DOCUMENT_RENDER_MAX_ATTEMPTS = 3
+    document = _issue_pending(newcomer)
+    _failing_renderer(monkeypatch)
+
+    for attempt in (1, 2, 3):
+        with pytest.raises(MemoryError):
+            document_render(document_id=document.pk)
+        document.refresh_from_db()
+        assert document.attempts == attempt
+        assert document.last_error == "MemoryError: WeasyPrint ran out of memory"
+        assert document.status == (
+            IssuedDocument.Status.FAILED if attempt == 3 else IssuedDocument.Status.PENDING
+        )
+    # Failed for good: no more attempts, and the sweep no longer queues it every 5 minutes.
+    assert document_render(document_id=document.pk) is False
+    assert documents_sweep(older_than=datetime.timedelta(0)) == 0
+    document.refresh_from_db()
+    assert document.attempts == 3
+    assert AuditEvent.objects.filter(
+        verb="document_render_failed", object_id=str(document.pk), to_status="failed"
+    ).exists()
+    assert client.get("/healthz").json()["checks"]["documents_failed"] == 1
+
+
+def test_a_document_whose_workers_keep_dying_is_marked_failed(newcomer, settings):
+    settings.DOCUMENT_RENDER_MAX_ATTEMPTS = 2
+    document = _issue_pending(newcomer)
+    # Two attempts claimed it and never came back (killed, or cut off by the hard time limit).
+    IssuedDocument.objects.filter(pk=document.pk).update(
+        attempts=2, render_started_at=timezone.now() - datetime.timedelta(hours=1)
+    )
+
+    assert document_render(document_id=document.pk) is False
+
+    document.refresh_from_db()
+    assert (document.status, document.attempts) == (IssuedDocument.Status.FAILED, 2)
+    assert document.last_error == "the worker died or hit the time limit"
+    assert documents_sweep(older_than=datetime.timedelta(0)) == 0
+
+
+def test_the_render_task_is_bounded_by_attempts_and_time_limits(settings):
+    from portal.tasks import render_document
+
+    assert render_document.max_retries == settings.DOCUMENT_RENDER_MAX_ATTEMPTS - 1
+    assert render_document.time_limit == settings.DOCUMENT_RENDER_TIME_LIMIT
+    assert render_document.soft_time_limit < render_document.time_limit
+
+
+def test_an_admin_sends_a_failed_document_back_to_rendering(
+    client, admin_user, newcomer, monkeypatch, settings, django_capture_on_commit_callbacks
+):
+    settings.DOCUMENT_RENDER_MAX_ATTEMPTS = 1
+    document = _issue_pending(newcomer)
+    with monkeypatch.context() as patched:
+        _failing_renderer(patched)
+        with pytest.raises(MemoryError):
+            document_render(document_id=document.pk)
+    document.refresh_from_db()
+    assert document.status == IssuedDocument.Status.FAILED
+    client.force_login(admin_user)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/admin/portal/issueddocument/",
+            {"action": "retry_rendering", "_selected_action": [document.pk]},
+        )
+
+    assert response.status_code == 302
+    document.refresh_from_db()
+    assert document.status == IssuedDocument.Status.READY  # eager mode rendered it at once
+    assert document.attempts == 1
+    assert document.last_error == ""
+    assert AuditEvent.objects.filter(
+        verb="document_render_retried", object_id=str(document.pk), actor=admin_user
+    ).exists()
+    assert client.get("/healthz").json()["checks"]["documents_failed"] == 0
+
+
+def test_rendering_holds_no_transaction_nor_row_lock(transactional_db, newcomer, monkeypatch):
+    from django.db import connection
+
+    from portal import documents
+
+    with monkeypatch.context() as not_queued:  # committed at once here: keep it pending
+        not_queued.setattr(documents, "_queue_render", lambda pk: None)
+        document = _issue_pending(newcomer)
+    real = documents.document_pdf_bytes
+    seen = []
+
+    def render(doc):
+        seen.append(connection.in_atomic_block)
+        return real(doc)
+
+    monkeypatch.setattr(documents, "document_pdf_bytes", render)
+    assert document_render(document_id=document.pk) is True
+    assert seen == [False]
+
+
+def test_two_renders_at_once_store_the_pdf_once(newcomer, monkeypatch, private_media):
+    from portal import documents
+
+    document = _issue_pending(newcomer)
+    real = documents.document_pdf_bytes
+    results, overlapped = [], []
+
+    def render(doc):
+        if not overlapped:
+            overlapped.append(True)
+            # Another worker renders the same document meanwhile (the message was redelivered).
+            results.append(document_render(document_id=doc.pk))
+        return real(doc)
+
+    monkeypatch.setattr(documents, "document_pdf_bytes", render)
+    results.append(document_render(document_id=document.pk))
+
+    assert results == [True, False]
+    document.refresh_from_db()
+    assert document.status == IssuedDocument.Status.READY
+    assert document.attempts == 2
+    assert [p.name for p in private_media.rglob("*.pdf")] == [f"{document.reference}.pdf"]
+
+
+def test_the_sweep_queues_a_document_whose_worker_died(newcomer, settings, time_machine):
+    settings.DOCUMENT_RENDER_TIME_LIMIT = 90
+    start = timezone.now()
+    time_machine.move_to(start, tick=False)
+    document = _issue_pending(newcomer)
+    # A worker claimed it, then was killed mid-render.
+    IssuedDocument.objects.filter(pk=document.pk).update(attempts=1, render_started_at=start)
+
+    time_machine.move_to(start + datetime.timedelta(seconds=60), tick=False)
+    assert documents_sweep(older_than=datetime.timedelta(0)) == 0  # may still be rendering
+    time_machine.move_to(start + datetime.timedelta(seconds=91), tick=False)
+    assert documents_sweep(older_than=datetime.timedelta(minutes=5)) == 1
+    document.refresh_from_db()
+    assert document.status == IssuedDocument.Status.READY  # eager mode: queued = rendered
+
+
+def test_documents_are_indexed_by_their_subject():
+    fields = [index.fields for index in IssuedDocument._meta.indexes]
+    assert ["content_type", "object_id"] in fields
+
+
+def test_the_visibility_timeout_outlasts_time_limits_and_the_sweep_recovers_sooner(settings):
+    from portal.tasks import MAX_COUNTDOWN_SECONDS, render_document
+
+    timeout = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+    # Longer than any task may run or wait for its retry: nothing is delivered twice ...
+    assert timeout > render_document.time_limit
+    assert timeout > MAX_COUNTDOWN_SECONDS + render_document.time_limit
+    # ... and a killed worker's document is recovered by the sweep within the documented
+    # worst case (README): time limit + sweep interval + one more render.
+    worst = settings.DOCUMENT_RENDER_TIME_LIMIT * 2 + settings.DOCUMENT_SWEEP_SECONDS
+    assert worst <= 5 * 60
+    assert settings.CELERY_BEAT_SCHEDULE["sweep-documents"]["schedule"] == float(
+        settings.DOCUMENT_SWEEP_SECONDS
+    )

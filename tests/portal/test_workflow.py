@@ -1,8 +1,8 @@
 """The workflow guard (portal.workflow.transition) and how a refused move reaches people: HTTP 409
 in the API, a message and a redirect in the UI.
 
-The guard is exercised on Notification, a real model with a status (pending/sent/failed) and a
-timestamp (sent_at).
+The guard is exercised on Notification, a real model with a status
+(pending/sending/sent/undeliverable) and a timestamp (sent_at).
 """
 
 import pytest
@@ -55,7 +55,7 @@ def _events() -> list[AuditEvent]:
 
 @pytest.mark.parametrize(
     "source, allowed",
-    [(Status.PENDING, True), (Status.SENT, False), (Status.FAILED, False)],
+    [(Status.PENDING, True), (Status.SENT, False), (Status.UNDELIVERABLE, False)],
 )
 def test_each_source_status_is_allowed_or_refused(actor, source, allowed):
     notification = _notification(status=source)
@@ -97,15 +97,15 @@ def test_allowed_move_sets_status_timestamp_and_writes_one_audit_event(actor):
 
 
 def test_forbidden_move_raises_and_changes_nothing(actor):
-    notification = _notification(status=Status.FAILED)
+    notification = _notification(status=Status.UNDELIVERABLE)
 
     with pytest.raises(TransitionNotAllowed) as caught:
         _send(notification, actor, changes={"attempts": 9})
 
     assert caught.value.code == "transition_not_allowed"
-    assert notification.status == Status.FAILED
+    assert notification.status == Status.UNDELIVERABLE
     notification.refresh_from_db()
-    assert notification.status == Status.FAILED
+    assert notification.status == Status.UNDELIVERABLE
     assert notification.attempts == 0
     assert notification.sent_at is None
     assert AuditEvent.objects.count() == 0
@@ -139,7 +139,7 @@ def test_condition_true_allows(actor):
 
 def test_guard_reads_the_status_from_the_database_not_the_callers_copy(actor):
     notification = _notification()
-    Notification.objects.filter(pk=notification.pk).update(status=Status.FAILED)
+    Notification.objects.filter(pk=notification.pk).update(status=Status.UNDELIVERABLE)
     with pytest.raises(TransitionNotAllowed):
         _send(notification, actor)
     assert AuditEvent.objects.count() == 0

@@ -7,7 +7,7 @@ import datetime
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from portal.models import AuditEvent, IssuedDocument
@@ -29,7 +29,7 @@ def api(user=None) -> APIClient:
 def token_api(user) -> APIClient:
     # A fresh user object per request, as in production (no role cache carried over).
     client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {AuthToken.objects.create(user=user)[1]}")
     return client
 
 

@@ -1,5 +1,7 @@
 """The customer's side: drafts, documents, submission, answers, withdrawal."""
 
+from decimal import Decimal
+
 from django.db import transaction as db_transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -176,7 +178,10 @@ def transaction_submit(*, actor: User, transaction: Transaction) -> Transaction:
     if transaction.status != S.DRAFT:
         raise TransitionNotAllowed
     _check_complete(transaction)
+    # The terms the customer applied on are fixed now, like the checklist version: the SLA
+    # and the fee. A later change to the service applies to later applications only.
     transaction.sla_days = transaction.service.sla_days
+    transaction.fee_amount = transaction.service.fee or Decimal("0.00")
     reference = reference_next(prefix="TRX")
     transaction = _move(
         transaction,
@@ -185,7 +190,11 @@ def transaction_submit(*, actor: User, transaction: Transaction) -> Transaction:
         actor=actor,
         verb="submitted",
         timestamp_field="submitted_at",
-        changes={"reference": reference, "sla_days": transaction.sla_days},
+        changes={
+            "reference": reference,
+            "sla_days": transaction.sla_days,
+            "fee_amount": transaction.fee_amount,
+        },
         data={"reference": reference},
     )
     submitted_at = timezone.localtime(transaction.submitted_at).strftime("%Y-%m-%d %H:%M")

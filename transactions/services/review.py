@@ -1,7 +1,6 @@
 """The department's side: claim, completeness, remarks, decision, certificate, closing."""
 
 from collections.abc import Iterable
-from decimal import Decimal
 
 from django.db import transaction as db_transaction
 from django.utils import timezone
@@ -251,13 +250,14 @@ def transaction_return_remarks(*, actor: User, transaction: Transaction) -> Tran
 
 @db_transaction.atomic
 def transaction_approve(*, actor: User, transaction: Transaction) -> Transaction:
-    """Approve: the fee (if the service has one) becomes due, otherwise the certificate may be
-    issued. Raises DomainError while a remark is still open."""
+    """Approve: the fee fixed at submission (if any) becomes due, otherwise the certificate
+    may be issued. Raises DomainError while a remark is still open."""
     transaction = _lock(transaction)
     _require_assigned_reviewer(actor, transaction)
     if transaction.status == S.UNDER_REVIEW and selectors.has_open_remarks(transaction):
         raise DomainError(_("Resolve every open remark before approving."), code="open_remarks")
-    fee = transaction.service.fee or Decimal("0.00")
+    # The fee copied at submission, not the service's fee today (it may have changed since).
+    fee = transaction.fee_amount
     to = S.FEE_DUE if fee > 0 else S.APPROVED
     moved = _move(
         transaction,
@@ -266,7 +266,6 @@ def transaction_approve(*, actor: User, transaction: Transaction) -> Transaction
         actor=actor,
         verb="approved",
         timestamp_field="decided_at",
-        changes={"fee_amount": fee},
         data={"fee": str(fee)},
     )
     if fee > 0:

@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.roles import is_staff_member
+from accounts.roles import is_staff_member, staff_names_visible_to
 from portal.decorators import post_only
 from portal.models import AuditEvent
 from portal.templatetags.portal_format import money
@@ -115,13 +115,12 @@ def _event_details(event: AuditEvent) -> list[tuple[str, str]]:
 
 
 def _timeline(transaction: Transaction, *, user) -> list[TimelineEntry]:
-    viewer_is_staff = is_staff_member(user)
     entries = []
     for event in selectors.transaction_timeline(transaction=transaction, user=user)[::-1]:
         actor = event.actor
         if actor is None:
             name = _("The system")
-        elif viewer_is_staff or selectors.is_customer_party(actor, transaction):
+        elif selectors.person_name_visible(viewer=user, person=actor, transaction=transaction):
             name = actor.full_name or actor.email
         else:
             # Customers see the department, not the personal names of its staff.
@@ -217,6 +216,7 @@ def _render_detail(
         "show_actions": bool(allowed - {"edit", "upload", "answer", "resolve", "refuse"}),
         "is_party": selectors.is_customer_party(user, t),
         "viewer_is_staff": staff,
+        "staff_names": staff_names_visible_to(user),
         "fields": [(f.label, t.data.get(f.code, "")) for f in t.version.fields.all()],
         "checklist": checklist,
         "missing_items": [row["item"] for row in checklist if row["missing"]],

@@ -45,19 +45,9 @@ class QueueFilterForm(forms.Form):
         ]
 
 
-def _queue_statuses(user) -> list[str]:
-    from accounts.roles import has_role
-
-    statuses: list[str] = []
-    for role, in_queue in selectors.QUEUE_STATUSES.items():
-        if user.is_superuser or has_role(user, role):
-            statuses += [s for s in in_queue if s not in statuses]
-    return statuses
-
-
 @staff_required()
 def staff_queue(request: HttpRequest) -> HttpResponse:
-    form = QueueFilterForm(request.GET or None, statuses=_queue_statuses(request.user))
+    form = QueueFilterForm(request.GET or None, statuses=selectors.queue_statuses(request.user))
     filters = form.cleaned_data if form.is_valid() else {}
     queue = selectors.staff_queue(
         user=request.user,
