@@ -11,6 +11,7 @@ from accounts import selectors, services
 from accounts.decorators import staff_required
 from accounts.forms import OrganizationForm, ProfileForm
 from accounts.roles import user_roles
+from accounts.workspace import panels_for
 from portal.documents import documents_owned_by
 
 
@@ -78,4 +79,15 @@ def organization(request: HttpRequest) -> HttpResponse:
 
 @staff_required()
 def staff_home(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/staff_home.html", {"roles": sorted(user_roles(request.user))})
+    """The member's day: each domain app's panel (accounts/workspace.py) — what waits in their
+    queue by status, what is overdue, today's meetings.
+
+    Queries: the roles (cached on the user for the header too), then each panel's own."""
+    return render(
+        request,
+        "accounts/staff_home.html",
+        {
+            "roles": sorted(user_roles(request.user)),
+            "panels": panels_for(user=request.user),
+        },
+    )

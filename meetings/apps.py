@@ -22,6 +22,16 @@ class MeetingsConfig(AppConfig):
 
         transaction_abandoned.connect(_cancel_meetings, dispatch_uid="meetings-abandoned")
 
+        from accounts.workspace import Panel, register_panel
+
+        register_panel(Panel(order=20, template="meetings/_staff_panel.html", context=_staff_panel))
+
+
+def _staff_panel(*, user) -> dict:
+    from meetings.selectors import meetings_today
+
+    return {"meetings_today": meetings_today(user=user)}
+
 
 def _cancel_meetings(sender, *, transaction_id: int, status: str, **kwargs) -> None:
     """Only queue the work: the withdrawal (or the expiry loop) that sent the signal has

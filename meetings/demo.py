@@ -78,12 +78,12 @@ def seed_meetings(stdout) -> None:
         team=team,
         title_ar=f"استفسار: {team.name_ar}",
         title_en=f"Enquiry: {team.name_en}",
-        agenda="How do I renew our contractor classification online?",
+        agenda="كيف نجدد تصنيف المقاول إلكترونيًا؟",
         starts_at=starts,
         ends_at=starts + datetime.timedelta(minutes=30),
         blocked_until=starts + datetime.timedelta(minutes=40),
         status=Meeting.Status.HELD,
-        minutes="Walked through the classification renewal service and its checklist.",
+        minutes="شرحنا للمتعامل خدمة تجديد التصنيف وقائمة مستنداتها خطوة بخطوة.",
         outcome=Meeting.Outcome.RESOLVED,
         rating=Meeting.Rating.SATISFIED,
     )
@@ -97,12 +97,12 @@ def seed_meetings(stdout) -> None:
         actor=agent,
         title_ar="كيف تشارك في المناقصات إلكترونياً",
         title_en="How to take part in tenders online",
-        agenda="Registration, eligibility, clarifications, sealed bids and bid bonds.",
+        agenda="التسجيل، وشروط الأهلية، والاستيضاحات، والعطاءات المختومة، وضمانات العطاءات.",
         starts_at=datetime.datetime.combine(day, datetime.time(11, 0), DUBAI),
         minutes=60,
         capacity=30,
     )
     services.session_register(
-        actor=contractor, session=session, question="Can we submit a bid bond electronically?"
+        actor=contractor, session=session, question="هل يمكن تقديم ضمان العطاء إلكترونيًا؟"
     )
     stdout.write("  meetings: 2 hosts, a booked and a held meeting, an open session")

@@ -220,7 +220,16 @@ class Meeting(models.Model):
                 name="appointment_has_customer",
             ),
         ]
-        indexes = [models.Index(fields=["host", "starts_at"])]
+        # The host's calendar and slot search (host, starts_at); the customer's lists (booked,
+        # and the organization's appointments), the status filter and the API's newest-first
+        # sort, so that no list reads the whole history (issue 11).
+        indexes = [
+            models.Index(fields=["host", "starts_at"]),
+            models.Index(fields=["customer", "-starts_at"], name="meeting_customer_starts"),
+            models.Index(fields=["organization", "-starts_at"], name="meeting_org_starts"),
+            models.Index(fields=["status", "starts_at"], name="meeting_status_starts"),
+            models.Index(fields=["-starts_at", "-id"], name="meeting_starts_desc"),
+        ]
         verbose_name = _("meeting")
         verbose_name_plural = _("meetings")
 

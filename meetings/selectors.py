@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts.models import Team
 from accounts.roles import is_staff_member
-from meetings.models import HostProfile, Leave, Meeting
+from meetings.models import HostProfile, Leave, Meeting, Registration
 from portal.models import Holiday, PrivateFile
 from transactions.models import Transaction
 
@@ -27,7 +27,12 @@ def hosts_for_transaction(*, transaction: Transaction) -> list[HostProfile]:
     the service's team share the load."""
     assignee = transaction.assignee
     if assignee is not None:
-        profile = HostProfile.objects.filter(user=assignee, is_active=True).first()
+        # The weekly hours with it: free_slots reads them for every day it is asked about.
+        profile = (
+            HostProfile.objects.filter(user=assignee, is_active=True)
+            .prefetch_related("hours")
+            .first()
+        )
         if profile is not None:
             return [profile]
     return hosts_for_team(team=transaction.service.team)
@@ -216,10 +221,26 @@ def meetings_visible_to(*, user) -> QuerySet[Meeting]:
             return qs
         # A subquery, not a join: no duplicate rows, no DISTINCT.
         return qs.filter(Q(host=user) | Q(host_id__in=_supervised_hosts(user)))
-    mine = Q(customer=user) | Q(registrations__customer=user)
+    return qs.filter(pk__in=_customer_meeting_ids(user))
+
+
+def _customer_meeting_ids(user) -> QuerySet:
+    """The ids of a customer's meetings, as one subquery: a UNION of three indexed lookups (booked,
+    registered, the organization's appointments). An OR across the join with DISTINCT read every
+    meeting and registration (issue 11)."""
+    ids = [
+        Meeting.objects.filter(customer=user).order_by().values("pk"),
+        Registration.objects.filter(customer=user).order_by().values("meeting_id"),
+    ]
     if user.organization_id:
-        mine |= Q(organization_id=user.organization_id, kind=Meeting.Kind.APPOINTMENT)
-    return qs.filter(mine).distinct()
+        ids.append(
+            Meeting.objects.filter(
+                organization_id=user.organization_id, kind=Meeting.Kind.APPOINTMENT
+            )
+            .order_by()
+            .values("pk")
+        )
+    return ids[0].union(*ids[1:], all=True)
 
 
 def meeting_visible_to_user(*, user, meeting: Meeting) -> bool:
@@ -272,6 +293,17 @@ def host_calendar(*, host, day_from: datetime.date, day_to: datetime.date) -> Qu
         .select_related("customer", "transaction__service", "team")
         .annotate(registered=Count("registrations"))
         .order_by("starts_at")
+    )
+
+
+def meetings_today(*, user) -> list[Meeting]:
+    """The staff member's meetings today (Dubai) that still stand, soonest first, for the
+    staff home: one query (host_calendar's)."""
+    day = timezone.localdate()
+    return list(
+        host_calendar(host=user, day_from=day, day_to=day)
+        .exclude(status=Meeting.Status.CANCELLED)
+        .order_by("starts_at", "pk")
     )
 
 

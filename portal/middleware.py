@@ -104,3 +104,34 @@ def allow_video_frame(response: HttpResponse, *, origin: str, script: str) -> Ht
         feature: ["self", f'"{origin}"'] for feature in VIDEO_FRAME_FEATURES
     }
     return response
+
+
+# The developer pages: the OpenAPI schema and the interactive docs that read it.
+DEVELOPER_DOCS_PATHS = ("/api/schema/", "/api/docs/")
+
+
+class DeveloperDocsLanguageMiddleware:
+    """Serve the OpenAPI schema and its docs page in English unless `?lang=ar` asks for Arabic:
+    they are for developers, whatever language their browser or cookie prefers. Everything else
+    under /api/ keeps LocaleMiddleware's choice (cookie, then Accept-Language, then Arabic), so
+    the API's error messages follow the caller's Accept-Language. Placed after LocaleMiddleware,
+    which then labels the response with this language (Content-Language)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path_info.startswith(DEVELOPER_DOCS_PATHS):
+            requested = request.GET.get("lang", "")
+            try:
+                language = translation.get_supported_language_variant(requested or "en")
+            except LookupError:
+                language = "en"
+            if requested and requested != language:
+                # drf-spectacular applies ?lang= itself; an unknown one would fall back to
+                # Arabic (LANGUAGE_CODE), a variant (ar-AE) should not.
+                request.GET = request.GET.copy()
+                request.GET["lang"] = language
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
+        return self.get_response(request)

@@ -31,7 +31,10 @@ else:
             "With DEBUG off, SECRET_KEY and ALLOWED_HOSTS must be set in the environment."
         ) from exc
 
-SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# The port scripts/run.sh serves on; links in e-mails and the QR codes of issued documents
+# follow it unless SITE_URL names the public address.
+PORT = env.int("PORT", default=8000)
+SITE_URL = env("SITE_URL", default=f"http://127.0.0.1:{PORT}").rstrip("/")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
@@ -67,6 +70,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "portal.middleware.DeveloperDocsLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -109,6 +113,7 @@ DATABASES = {
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Tests that use a real worker thread need a test database on disk, not in memory.
+    # pytest-django appends each pytest-xdist worker's id (_gw0, _gw1…) to this name.
     DATABASES["default"]["TEST"] = {
         "NAME": env("TEST_SQLITE_PATH", default=str(BASE_DIR / "var" / "test-db.sqlite3"))
     }
@@ -226,7 +231,10 @@ EMAIL_URL = env("EMAIL_URL", default="")
 if EMAIL_URL:
     vars().update(env.email_url("EMAIL_URL"))
 else:
-    EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+    # The embedded portal keeps each e-mail as a file in var/mail/ (the README's "local inbox")
+    # rather than printing whole MIME messages into the terminal.
+    EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.filebased.EmailBackend")
+    EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(BASE_DIR / "var" / "mail"))
 DEFAULT_FROM_EMAIL = env(
     "DEFAULT_FROM_EMAIL", default="Public Works e-Services <no-reply@localhost>"
 )
@@ -403,7 +411,21 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    # WeasyPrint logs each step of every PDF (and fontTools each font subset) at INFO, and each
+    # CSS property it does not support at WARNING, on every render: in a worker rendering
+    # receipts that is most of the log (issue 11). A failed render raises, and is logged there.
+    "loggers": {
+        "weasyprint": {"level": "ERROR"},
+        "weasyprint.progress": {"level": "ERROR"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
+if CELERY_TASK_ALWAYS_EAGER:
+    # The embedded portal runs tasks in the web process: their per-task lines and WeasyPrint's
+    # and fontTools' per-PDF steps would bury the request log. A real worker keeps its own.
+    LOGGING.setdefault("loggers", {}).update(
+        {name: {"level": "WARNING"} for name in ("celery", "weasyprint", "fontTools")}
+    )
 
 # --- Working calendar: Python weekday numbers (Monday=0). Sharjah government: Monday–Thursday.
 WORKING_WEEKDAYS = env.list("WORKING_WEEKDAYS", cast=int, default=[0, 1, 2, 3])

@@ -1,4 +1,5 @@
 import logging
+import re
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -20,6 +21,13 @@ logger = logging.getLogger(__name__)
 
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/home.html")
+
+
+def bench_noop(request: HttpRequest) -> HttpResponse:
+    """The benchmark's yardstick (bench/): the whole middleware stack and nothing else, no
+    database and no template, so a page's throughput can be read as a share of the framework's
+    ceiling on the same machine. Harmless in production: a constant answer that reads nothing."""
+    return HttpResponse(b"ok", content_type="text/plain")
 
 
 def _check_database() -> str:
@@ -80,6 +88,22 @@ def verify(request: HttpRequest, code: str) -> HttpResponse:
     if document is None:
         return render(request, "portal/verify.html", {"code": code}, status=404)
     return render(request, "portal/verify.html", {"document": document, "code": code})
+
+
+# What IssuedDocument's codes are made of (secrets.token_urlsafe), with room to spare.
+VERIFICATION_CODE = re.compile(r"[\w-]{1,64}")
+
+
+def verify_lookup(request: HttpRequest) -> HttpResponse:
+    """Public: the home page's "verify a document" form (GET ?code=) leads to the code's page,
+    which says whether the code is known; an empty code stays here with a message."""
+    code = "".join(request.GET.get("code", "").split())  # codes are copied with stray spaces
+    if not code:
+        error = _("Enter the verification code printed under the document's QR code.")
+        return render(request, "portal/verify.html", {"lookup_error": error}, status=400)
+    if not VERIFICATION_CODE.fullmatch(code):  # no code has such characters: unknown, not a 500
+        return render(request, "portal/verify.html", {"code": code}, status=404)
+    return redirect("verify", code=code)
 
 
 def _attachment(fileobj, *, filename: str, content_type: str) -> FileResponse:

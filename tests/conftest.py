@@ -7,7 +7,7 @@ from django.core.files.storage import storages
 
 from accounts.roles import Role
 from portal.models import IssuedDocument, PrivateFile
-from tests.brokers import reset_broker_connections
+from tests.brokers import flush_redis, reset_broker_connections, worker_redis_url
 from tests.factories import CustomerFactory, UserFactory
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -120,20 +120,27 @@ def celery_worker(transactional_db, settings):
     """Run a real Celery worker (in a thread) consuming from Redis for the duration of a test.
 
     The test's database writes must be committed for the worker to see them, hence
-    transactional_db. Fails, never skips, when Redis cannot be reached.
+    transactional_db. Fails, never skips, when Redis cannot be reached. Each pytest-xdist worker
+    uses a Redis database of its own (tests.brokers.worker_redis_url), emptied afterwards: kombu
+    leaves its bindings and any unconsumed message behind.
     """
     from celery.contrib.testing.worker import start_worker
 
     from portal.celery import app
 
-    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    url = worker_redis_url(os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15"))
     saved = {k: app.conf[k] for k in ("broker_url", "task_always_eager")}
     app.conf.update(broker_url=url, task_always_eager=False)
     reset_broker_connections(app)
     settings.CELERY_BROKER_URL = url
     settings.CELERY_TASK_ALWAYS_EAGER = False
     app.connection_for_write().ensure_connection(max_retries=2)
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as worker:
-        yield worker
-    app.conf.update(saved)
-    reset_broker_connections(app)
+    try:
+        with start_worker(
+            app, pool="solo", perform_ping_check=False, shutdown_timeout=10
+        ) as worker:
+            yield worker
+    finally:
+        app.conf.update(saved)
+        reset_broker_connections(app)
+        flush_redis(url)

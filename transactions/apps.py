@@ -13,3 +13,22 @@ class TransactionsConfig(AppConfig):
 
         if seed_transactions not in SEED_STEPS:
             SEED_STEPS.append(seed_transactions)
+
+        from accounts.workspace import Panel, register_panel
+
+        register_panel(
+            Panel(order=10, template="transactions/_staff_panel.html", context=_staff_panel)
+        )
+
+
+# Roles whose work arrives through the transactions queue (the staff workspace's panel).
+QUEUE_ROLES = {"happiness_agent", "reviewer", "finance_officer"}
+
+
+def _staff_panel(*, user) -> dict | None:
+    from accounts.roles import user_roles
+    from transactions.selectors import staff_queue_summary
+
+    if not (user.is_superuser or QUEUE_ROLES & set(user_roles(user))):
+        return None
+    return {"queue": staff_queue_summary(user=user)}

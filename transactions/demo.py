@@ -59,7 +59,9 @@ def seed_transactions(stdout) -> None:
     services.transaction_submit(actor=customer, transaction=submitted)
 
     # Under review with an open remark returned to the customer.
-    remarks = _draft(customer, "new-building-permit", "Villa on plot 312-0912, Al Rahmaniya", villa)
+    remarks = _draft(
+        customer, "new-building-permit", "فيلا سكنية على القطعة 312-0912 - الرحمانية", villa
+    )
     services.transaction_submit(actor=customer, transaction=remarks)
     services.transaction_claim(actor=agent, transaction=remarks)
     services.transaction_accept_complete(actor=agent, transaction=remarks)
@@ -77,8 +79,8 @@ def seed_transactions(stdout) -> None:
     noc = _draft(
         contractor,
         "infrastructure-noc",
-        "Drainage connection, Industrial Area 6",
-        {"plot-number": "I6-0042", "purpose": "Storm-water connection"},
+        "توصيل تصريف مياه الأمطار - المنطقة الصناعية 6",
+        {"plot-number": "I6-0042", "purpose": "توصيل شبكة تصريف مياه الأمطار"},
     )
     services.transaction_submit(actor=contractor, transaction=noc)
     services.transaction_claim(actor=agent, transaction=noc)
@@ -91,9 +93,9 @@ def seed_transactions(stdout) -> None:
     road = _draft(
         contractor,
         "road-excavation-permit",
-        "Water line crossing, Al Wahda Street",
+        "عبور خط مياه - شارع الوحدة",
         {
-            "road-name": "Al Wahda Street",
+            "road-name": "شارع الوحدة",
             "length": "120",
             "start-date": "2026-12-14",
             "duration": "10",

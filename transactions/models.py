@@ -296,6 +296,20 @@ class Transaction(models.Model):
                 fields=["reference"], condition=~Q(reference=""), name="transaction_reference"
             )
         ]
+        # One index per filter and sort the lists offer, so that no list sorts or filters the
+        # whole history (issue 11): the customer's list (own or organization's, newest activity
+        # first), the API list of everything visible, the staff queue (status, service, team via
+        # service, assignee; soonest due first) and the admin's date columns.
+        indexes = [
+            models.Index(fields=["applicant", "-updated_at"], name="trx_applicant_updated"),
+            models.Index(fields=["organization", "-updated_at"], name="trx_org_updated"),
+            models.Index(fields=["-updated_at", "-id"], name="trx_updated"),
+            models.Index(fields=["created_at"], name="trx_created"),
+            # The queue's own order, so that a page stops after its rows (no sort of the queue).
+            models.Index(fields=["due_date", "submitted_at", "id"], name="trx_queue_order"),
+            models.Index(fields=["service", "status"], name="trx_service_status"),
+            models.Index(fields=["assignee", "status"], name="trx_assignee_status"),
+        ]
         verbose_name = _("transaction")
         verbose_name_plural = _("transactions")
 

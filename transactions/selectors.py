@@ -1,6 +1,6 @@
 """Reads: what each user may see, with what the pages show already loaded."""
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -351,3 +351,40 @@ def allowed_actions(*, user, transaction: Transaction) -> set[str]:
     if t.status == S.ISSUED and (agent or team_reviewer):
         allowed.add("close")
     return allowed
+
+
+# --- the staff home -------------------------------------------------------------------------
+STAFF_HOME_OVERDUE_SHOWN = 5
+
+
+def staff_queue_summary(*, user) -> dict:
+    """What waits in the member's queue (staff_queue): a count per status in the queue filter's
+    order, how many are past their due date, and the most overdue few with what a row shows.
+
+    Two queries whatever the queue's size: one grouped count, one short list."""
+    today = timezone.localdate()
+    late = Q(due_date__lt=today)
+    counted = {
+        row["status"]: row
+        for row in staff_queue(user=user)
+        .order_by()
+        .values("status")
+        .annotate(n=Count("pk"), late=Count("pk", filter=late))
+    }
+    by_status = [
+        {"status": status, "label": S(status).label, "count": counted[status]["n"]}
+        for status in queue_statuses(user)
+        if status in counted
+    ]
+    overdue_count = sum(row["late"] for row in counted.values())
+    overdue = (
+        list(staff_queue(user=user, overdue=True)[:STAFF_HOME_OVERDUE_SHOWN])
+        if overdue_count
+        else []
+    )
+    return {
+        "by_status": by_status,
+        "total": sum(row["count"] for row in by_status),
+        "overdue_count": overdue_count,
+        "overdue": overdue,
+    }

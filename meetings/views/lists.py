@@ -37,15 +37,21 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
 def session_list(request: HttpRequest) -> HttpResponse:
+    """Public: open sessions are announced to everyone (the home page links here); registering
+    needs an account, so anonymous visitors get a sign-in link that comes back here."""
     sessions = list(sessions_open())
-    registered = set(
-        Registration.objects.filter(
-            customer=request.user, meeting__in=[s.pk for s in sessions]
-        ).values_list("meeting_id", flat=True)
+    signed_in = request.user.is_authenticated
+    registered = (
+        set(
+            Registration.objects.filter(
+                customer=request.user, meeting__in=[s.pk for s in sessions]
+            ).values_list("meeting_id", flat=True)
+        )
+        if signed_in
+        else set()
     )
-    staff = is_staff_member(request.user)
+    staff = signed_in and is_staff_member(request.user)
     # Staff open the page of a session in their reach only (its registrations are personal).
     reach = (
         set(

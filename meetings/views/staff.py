@@ -16,6 +16,7 @@ from meetings.forms import SessionForm
 from meetings.models import Meeting
 from meetings.selectors import DUBAI, host_calendar, is_active_host, team_load
 from meetings.views._common import today
+from portal.workdays import holidays_between, is_working_day
 
 ONE_DAY = datetime.timedelta(days=1)
 
@@ -54,6 +55,11 @@ def staff_calendar(request: HttpRequest) -> HttpResponse:
             meeting.starts_at <= now
         )
         by_day[meeting.starts_at.astimezone(DUBAI).date()].append(meeting)
+    if view == "week":
+        # The week shows the working days (weekend and public holidays are data, portal.workdays)
+        # and any other day that nevertheless has a meeting.
+        holidays = holidays_between(first, last)
+        by_day = {d: ms for d, ms in by_day.items() if ms or is_working_day(d, holidays)}
     is_host = is_active_host(user=request.user)
     return render(
         request,

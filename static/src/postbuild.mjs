@@ -29,6 +29,10 @@ const aegov = join(root, "node_modules", "@aegov", "design-system", "dist");
 for (const name of ["aegov-scripts.min.js", "aegov-scripts.min.js.map"]) {
   copyFileSync(join(aegov, name), join(dist, name));
 }
+// The portal's own scripts (focus and announcements), served beside the stylesheet.
+for (const name of ["portal-a11y.js"]) {
+  copyFileSync(join(root, "static", "src", name), join(dist, name));
+}
 console.log(
   `portal.css: ${css.length} bytes (${before - css.length} of CDN font rules removed); ` +
     `${new Set(fontsUsed).size} fonts copied; ${readdirSync(dist).length} entries in static/dist`,

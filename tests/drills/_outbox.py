@@ -16,9 +16,10 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.utils import timezone
 
 from portal.models import Notification
-from tests.brokers import reset_broker_connections
+from tests.brokers import reset_broker_connections, xdist_worker_index
 
-DRILL_REDIS_PORT = 6385
+# One port per pytest-xdist worker (6385, 6405, 6425…), so drills never meet on one Redis.
+DRILL_REDIS_PORT = 6385 + 20 * xdist_worker_index()
 MESSAGE_ID = re.compile(r"<notification-(\d+)\.")
 
 

@@ -3,7 +3,8 @@ meetings. Every request succeeds; once Redis is back, the sweep and a real worke
 notification once, each recipient's in the order they were written (a meeting's CANCEL after
 its REQUESTs).
 
-The drill starts its own redis-server on port 6385 and stops only that one."""
+The drill starts its own redis-server on port 6385 (+20 per xdist worker) and stops only that
+one."""
 
 import datetime
 import time

@@ -4,9 +4,10 @@ limit and queues the document again; a new worker renders it and the documents q
 each document exists exactly once, within the documented worst-case delay (time limit + sweep
 interval + one render).
 
-The drill starts its own redis-server on port 6386 (and stops only that one) and real worker
-processes (`celery -A portal worker --pool solo`) on the test database. The first worker's
-renders are made slow by this file run as a script (below): production code has no test hook.
+The drill starts its own redis-server on port 6386 (+20 per xdist worker; it stops only that
+one) and real worker processes (`celery -A portal worker --pool solo`) on the test database.
+The first worker's renders are made slow by this file run as a script (below): production code
+has no test hook.
 Short timings come from settings and the environment (render time limit 5 s, sweep every 5 s;
 the broker's own redelivery, after the visibility timeout, is set later than that)."""
 
@@ -23,10 +24,11 @@ from django.db import connection, transaction
 
 from portal.documents import document_issue, documents_sweep
 from portal.models import IssuedDocument
-from tests.brokers import reset_broker_connections
+from tests.brokers import reset_broker_connections, xdist_worker_index
 from tests.factories import UserFactory
 
-PORT = 6386
+# One port per pytest-xdist worker (6386, 6406, 6426…), so drills never meet on one Redis.
+PORT = 6386 + 20 * xdist_worker_index()
 TIME_LIMIT, SWEEP, VISIBILITY_TIMEOUT = 5, 5, 120
 DOCUMENTS = 4
 # A worker process's start (Django, WeasyPrint) and one render, on a busy CI machine.

@@ -214,6 +214,17 @@ def test_the_reviewer_holding_a_transaction_hosts_meetings_about_it(db, people, 
     assert [h.user for h in hosts_for_transaction(transaction=t)] == [people.reviewer]
 
 
+def test_the_reviewers_weekly_hours_are_read_once_for_a_fortnight(
+    db, people, service, django_assert_num_queries
+):
+    # Issue 11: the slot search read the reviewer's weekly hours once per day asked for.
+    t = transaction_at("under_review", service=service, people=people)
+    hosts = hosts_for_transaction(transaction=t)
+    with django_assert_num_queries(3):  # live meetings, leave, holidays
+        slots = free_slots(hosts=hosts, day_from=TUE, day_to=TUE + datetime.timedelta(days=13))
+    assert slots
+
+
 def test_an_unassigned_transaction_is_hosted_by_the_team(db, people, service):
     other = HostFactory()
     other.user.teams.add(service.team)

@@ -489,8 +489,9 @@ def test_staff_calendar_queries_do_not_grow(client, customer, host, django_asser
     url = f"/ar/staff/meetings/?view=week&date={monday}"
     _meetings(1, host=host, customer=customer, start=at(monday, 8))
     expected = _count(client, url)
-    # session, user, roles, the week's meetings, "is a host", unread notifications
-    assert expected == 6
+    # session, user, roles, the week's meetings, the week's public holidays (working days
+    # only), "is a host", unread notifications
+    assert expected == 7
     _meetings(20, host=host, customer=customer, start=at(monday + datetime.timedelta(days=2), 0))
     with django_assert_num_queries(expected):
         client.get(url)

@@ -79,7 +79,7 @@ def test_the_certificate_pdf_shows_what_it_certifies_and_verifies_publicly(
     assert customer_name == "سارة المهيري"
     assert customer_name in text
     assert "312-0457" in text  # the plot number the application gave
-    assert "1500.00" in text  # the fee paid
+    assert "1,500.00" in text  # the fee paid, in the money format of the pages
 
     # The QR code leads to the public verification page.
     if shutil.which("zbarimg") and shutil.which("pdftoppm"):
@@ -146,7 +146,7 @@ def test_a_confirmed_fee_gets_its_own_receipt(
     assert receipt.owner == road_people.customer and receipt.subject == t
     text = _pdf_text(receipt.pdf.path)
     assert receipt.reference in text and t.reference in text
-    assert "1500.00" in text and "FT-0001" in text  # the amount and the transfer reference
+    assert "1,500.00" in text and "FT-0001" in text  # the amount and the transfer reference
     # The customer finds it with the transaction's other documents.
     client.force_login(road_people.customer)
     page = client.get(f"/ar/transactions/{t.pk}/").content.decode()

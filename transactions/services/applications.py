@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.db import transaction as db_transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 from accounts.models import User
 from accounts.roles import is_staff_member
@@ -156,7 +157,8 @@ def _check_complete(transaction: Transaction) -> None:
     ]
     if missing:
         raise Incomplete(
-            _("Before submitting, complete: %(items)s.") % {"items": "، ".join(missing)}
+            _("Before submitting, complete: %(items)s.")
+            % {"items": pgettext("list separator", ", ").join(missing)}
         )
 
 
@@ -256,7 +258,10 @@ def transaction_resubmit(*, actor: User, transaction: Transaction) -> Transactio
         )
         still = [str(i.name) for i in transaction.missing_items.all() if i.pk not in provided]
         if still:
-            raise Incomplete(_("Upload a new version of: %(items)s.") % {"items": "، ".join(still)})
+            raise Incomplete(
+                _("Upload a new version of: %(items)s.")
+                % {"items": pgettext("list separator", ", ").join(still)}
+            )
         to = S.COMPLETENESS_CHECK if transaction.assignee_id else S.SUBMITTED
         moved = _move(
             transaction,

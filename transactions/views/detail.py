@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from accounts.roles import is_staff_member, staff_names_visible_to
 from portal.decorators import post_only
@@ -93,7 +93,7 @@ def _event_details(event: AuditEvent) -> list[tuple[str, str]]:
         )
     items = _bilingual(data, "items")
     if items:
-        details.append((_("Missing documents"), "، ".join(items)))
+        details.append((_("Missing documents"), pgettext("list separator", ", ").join(items)))
     if data.get("meeting"):
         details.append((_("Meeting"), data["meeting"]))
     if data.get("starts"):

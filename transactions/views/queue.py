@@ -1,13 +1,13 @@
 """The staff work queue."""
 
 from django import forms
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from accounts.decorators import staff_required
+from portal.pagination import CappedPaginator
 from transactions import selectors
 from transactions.models import Service
 from transactions.views._common import (
@@ -56,7 +56,8 @@ def staff_queue(request: HttpRequest) -> HttpResponse:
         assignee=filters.get("assignee") or "",
         overdue=bool(filters.get("overdue")),
     )
-    page = Paginator(queue, PAGE_SIZE).get_page(request.GET.get("page"))
+    # The whole department's waiting work can be long: count it only up to the cap.
+    page = CappedPaginator(queue, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -38,17 +38,19 @@ ORGANIZATIONS = {
     ),
 }
 
-# (e-mail, full name, role, organization key or None, is_staff/superuser)
+# (e-mail, full name, role, organization key or None, is_staff/superuser). The department's
+# people and its Emirati customers write their names in Arabic, as a real department's records
+# do; the title is Arabic too («م.» for an engineer).
 USERS = [
     ("customer@demo.pwd.ae", "سارة المهيري", Role.CUSTOMER, "consultant", False),
-    ("contractor@demo.pwd.ae", "Omar Al Nuaimi", Role.CUSTOMER, "contractor", False),
+    ("contractor@demo.pwd.ae", "عمر النعيمي", Role.CUSTOMER, "contractor", False),
     ("agent@demo.pwd.ae", "مريم الشامسي", Role.HAPPINESS_AGENT, None, False),
-    ("reviewer@demo.pwd.ae", "Eng. Khalid Al Suwaidi", Role.REVIEWER, None, False),
-    ("contracts@demo.pwd.ae", "Eng. Huda Al Ali", Role.CONTRACTS_ENGINEER, None, False),
-    ("committee1@demo.pwd.ae", "Ahmed Al Marzooqi", Role.TENDER_COMMITTEE, None, False),
-    ("committee2@demo.pwd.ae", "Fatima Al Zarooni", Role.TENDER_COMMITTEE, None, False),
-    ("finance@demo.pwd.ae", "Yousef Al Hammadi", Role.FINANCE_OFFICER, None, False),
-    ("admin@demo.pwd.ae", "Portal Administrator", None, None, True),
+    ("reviewer@demo.pwd.ae", "م. خالد السويدي", Role.REVIEWER, None, False),
+    ("contracts@demo.pwd.ae", "م. هدى العلي", Role.CONTRACTS_ENGINEER, None, False),
+    ("committee1@demo.pwd.ae", "أحمد المرزوقي", Role.TENDER_COMMITTEE, None, False),
+    ("committee2@demo.pwd.ae", "فاطمة الزرعوني", Role.TENDER_COMMITTEE, None, False),
+    ("finance@demo.pwd.ae", "يوسف الحمادي", Role.FINANCE_OFFICER, None, False),
+    ("admin@demo.pwd.ae", "مدير البوابة", None, None, True),
 ]
 
 

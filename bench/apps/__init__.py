@@ -1,0 +1,1 @@
+"""One module per app: its seeder and its pages (see bench.registry)."""
