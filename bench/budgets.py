@@ -48,11 +48,17 @@ def parse_wrk(output: str) -> dict:
     raise ValueError("wrk printed no result line")
 
 
+# The kinds of budget, so a run can enforce some and only report the others (CI enforces
+# "errors" and "queries" until the pages meet the speed budgets: README "Performance").
+KINDS = ("errors", "speed", "queries")
+
+
 @dataclass(frozen=True)
 class Failure:
     endpoint: str
     budget: str
     detail: str
+    kind: str = "speed"
 
     def __str__(self) -> str:
         return f"{self.endpoint}: {self.budget} ({self.detail})"
@@ -66,9 +72,11 @@ def check(results: list[dict], noop_rps: float) -> list[Failure]:
     for r in results:
         name = r["name"]
         if not r.get("requests"):
-            failures.append(Failure(name, "requests answered", "none in the run"))
+            failures.append(Failure(name, "requests answered", "none in the run", "errors"))
         if r.get("errors"):
-            failures.append(Failure(name, "zero errors", f"{r['errors']} non-2xx or failed"))
+            failures.append(
+                Failure(name, "zero errors", f"{r['errors']} non-2xx or failed", "errors")
+            )
         if r["kind"] == "noop":
             continue
         if r["p95_ms"] >= P95_MS_MAX:
@@ -86,6 +94,7 @@ def check(results: list[dict], noop_rps: float) -> list[Failure]:
                     name,
                     "query count independent of table size",
                     f"{r['queries']} queries vs {small} on the small table",
+                    "queries",
                 )
             )
     return failures

@@ -114,3 +114,23 @@ def test_apps_seed_after_the_apps_they_point_at():
         ordered({"a": app("a", "b"), "b": app("b", "a")})
     with pytest.raises(ValueError, match="not registered"):
         ordered({"a": app("a", "missing")})
+
+
+def test_each_failure_names_its_kind_so_ci_can_enforce_some():
+    from bench.budgets import check
+
+    results = [
+        {"name": "noop", "kind": "noop", "requests": 100, "rps": 1000, "p95_ms": 1, "errors": 0},
+        {
+            "name": "slow and erring",
+            "kind": "signed_in",
+            "requests": 10,
+            "rps": 10,
+            "p95_ms": 500,
+            "errors": 2,
+            "queries": 9,
+            "queries_small": 7,
+        },
+    ]
+    kinds = sorted(f.kind for f in check(results, 1000))
+    assert kinds == ["errors", "queries", "speed", "speed"]
