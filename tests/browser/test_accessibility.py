@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Page, expect
 
 from accounts.roles import Role
 from meetings.models import WeeklyHours
@@ -92,27 +92,6 @@ BACKGROUND_JS = """
   return "rgb(255, 255, 255)";
 }
 """
-
-
-@pytest.fixture(autouse=True)
-def _async_unsafe(monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; the factories are ordinary ORM.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture
-def contexts(browser: Browser):
-    opened: list[BrowserContext] = []
-
-    def new() -> BrowserContext:
-        context = browser.new_context(locale="ar-AE")
-        context.set_default_timeout(15_000)
-        opened.append(context)
-        return context
-
-    yield new
-    for context in opened:
-        context.close()
 
 
 def sign_in(page: Page, base: str, email: str) -> None:

@@ -25,12 +25,6 @@ document.addEventListener("securitypolicyviolation", (e) => {
 """
 
 
-@pytest.fixture(autouse=True)
-def _async_unsafe(monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; the factories are ordinary ORM.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
 class Watched:
     """A browser page that records console errors and warnings and CSP violations."""
 

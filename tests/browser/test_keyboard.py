@@ -28,12 +28,6 @@ FOCUSED_JS = """
 """
 
 
-@pytest.fixture(autouse=True)
-def _async_unsafe(monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; the factories are ordinary ORM.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
 def tab_to(page: Page, selector: str, *, backwards: bool = False) -> None:
     """Press Tab (or Shift+Tab) until the element matching `selector` has the focus, checking
     that each press moves the focus to an element not visited yet."""

@@ -10,7 +10,7 @@ import re
 
 import jwt
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Page, expect
 
 from accounts.roles import Role
 from meetings.models import Meeting, WeeklyHours
@@ -21,27 +21,6 @@ from tests.transactions.factories import People, ServiceFactory, transaction_at
 APP_ID = "pwd-portal-test"
 SECRET = "a-test-secret-only-for-this-test-0123456789"
 AGENDA = "مناقشة الارتدادات على المخطط."
-
-
-@pytest.fixture(autouse=True)
-def _async_unsafe(monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; the factories are ordinary ORM.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture
-def contexts(browser: Browser):
-    opened: list[BrowserContext] = []
-
-    def new() -> BrowserContext:
-        context = browser.new_context(locale="ar-AE")
-        context.set_default_timeout(10_000)
-        opened.append(context)
-        return context
-
-    yield new
-    for context in opened:
-        context.close()
 
 
 def _arabic_rtl(page: Page) -> None:

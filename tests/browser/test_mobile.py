@@ -22,12 +22,6 @@ PHONE, DESKTOP = 390, 1280
 WIDTHS = [PHONE, DESKTOP]
 
 
-@pytest.fixture(autouse=True)
-def _async_unsafe(monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; the factories are ordinary ORM.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
 @pytest.fixture
 def open_page(browser: Browser, live_server):
     """open_page(width, path, email=None): a page in Arabic at that width, signed in if asked."""

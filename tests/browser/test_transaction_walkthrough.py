@@ -13,7 +13,7 @@ import re
 import pytest
 from django.utils import timezone, translation
 from django.utils.translation import gettext
-from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from accounts.roles import Role
 from portal.audit import audit_timeline
@@ -55,28 +55,6 @@ EXPECTED_VERBS = [
     "payment_confirmed",
     "certificate_issued",
 ]
-
-
-@pytest.fixture(autouse=True)
-def _async_unsafe(monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; the factories and the database
-    # checks below are ordinary synchronous ORM calls.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture
-def contexts(browser: Browser):
-    opened: list[BrowserContext] = []
-
-    def new() -> BrowserContext:
-        context = browser.new_context(locale="ar-AE", accept_downloads=True)
-        context.set_default_timeout(10_000)
-        opened.append(context)
-        return context
-
-    yield new
-    for context in opened:
-        context.close()
 
 
 def _pdf(name: str) -> dict:
