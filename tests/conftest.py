@@ -19,6 +19,17 @@ def _fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture
+def postgresql():
+    """For tests about PostgreSQL itself (row locks racing, the exclusion constraint, index
+    plans): the README's default run uses SQLite and reports them skipped; CI sets DATABASE_URL
+    and runs them."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (set DATABASE_URL)")
+
+
 # --- personas ---------------------------------------------------------------------------------
 @pytest.fixture
 def customer(db):

@@ -7,7 +7,7 @@ import datetime
 import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 from django.urls import reverse
 
 from meetings import services
@@ -22,13 +22,6 @@ from transactions import services as transaction_services
 from transactions.models import Transaction
 
 S = Transaction.Status
-
-
-@pytest.fixture
-def postgresql():
-    # Row locks exist only on PostgreSQL (CI sets DATABASE_URL); SQLite locks the whole file.
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL (set DATABASE_URL)")
 
 
 def _failing_cancel(monkeypatch) -> list:

@@ -12,7 +12,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import IntegrityError, connection, connections
+from django.db import IntegrityError, connections
 from django.db import transaction as db_transaction
 from django.utils import translation
 from django.utils.functional import Promise
@@ -52,14 +52,6 @@ BOOKABLE = set(S) - {S.DRAFT} - set(Transaction.FINAL)
 def now(time_machine):
     time_machine.move_to(NOW, tick=False)
     return NOW
-
-
-@pytest.fixture
-def postgresql():
-    # Row locks and the exclusion constraint exist only on PostgreSQL (CI sets DATABASE_URL);
-    # the README's default test run uses SQLite.
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL (set DATABASE_URL)")
 
 
 def _mtg_counter() -> int:

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.db import connection, connections
+from django.db import connections
 from django.utils import timezone
 from icalendar import Calendar
 
@@ -308,9 +308,7 @@ def test_a_cancelled_appointment_frees_the_time_for_a_session(now, host, custome
 
 
 # --- PostgreSQL: many register at once ------------------------------------------------------------
-def test_concurrent_registrations_never_exceed_the_capacity(transactional_db):
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL's row locks (set DATABASE_URL)")
+def test_concurrent_registrations_never_exceed_the_capacity(transactional_db, postgresql):
     _, profile = team_with_host()
     session = session_by(
         profile.user,

@@ -10,7 +10,7 @@ from importlib import import_module
 import pytest
 import time_machine
 from django.conf import settings as django_settings
-from django.db import connection, connections
+from django.db import connections
 
 from portal.jobs import job_run_exclusive, job_run_once
 from portal.models import JobRun, Notification
@@ -36,13 +36,6 @@ JOBS = {
         "transactions.services.transactions_notify_overdue",
     ],
 }
-
-
-@pytest.fixture
-def postgresql():
-    # Two connections really running at once need PostgreSQL (CI sets DATABASE_URL).
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL (set DATABASE_URL)")
 
 
 def _task(dotted: str):

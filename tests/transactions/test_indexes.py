@@ -4,17 +4,10 @@ reviewer's list sorted everything visible by -updated_at, the queue by its due d
 PostgreSQL only (CI sets DATABASE_URL): the plans are PostgreSQL's. Sequential scans and sorts
 are switched off so that a table of a few test rows is planned as a large one would be."""
 
-import pytest
 from django.db import connection, transaction
 
 from tests.transactions.factories import transaction_at
 from transactions import selectors
-
-
-@pytest.fixture
-def postgresql():
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL (set DATABASE_URL)")
 
 
 def _plan(queryset) -> str:
