@@ -37,6 +37,18 @@ def _api_token_user(request):
     return result[0] if result else None
 
 
+def _signed_in_with_totp(request, user) -> bool:
+    """A session that passed a TOTP code at sign-in (allauth records it): no query needed on
+    each of the staff member's requests (issue 11). Tokens and sessions without that record
+    are checked against the authenticators."""
+    if not hasattr(request, "session"):
+        return False
+    from allauth.account.authentication import get_authentication_records
+
+    records = get_authentication_records(request, user)
+    return any(record.get("method") == "mfa" for record in records)
+
+
 def _has_totp(user) -> bool:
     from allauth.mfa.models import Authenticator
 
@@ -81,4 +93,4 @@ class StaffMFAMiddleware:
             user = _api_token_user(request)
         if not user or not is_staff_member(user):
             return False
-        return not _has_totp(user)
+        return not (_signed_in_with_totp(request, user) or _has_totp(user))

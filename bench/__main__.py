@@ -1,7 +1,11 @@
 """`python -m bench run [--scale S] [--out var/bench.json] [--growth] [--seconds N]`
 
 Recreates the dedicated bench database (never the test or dev one), migrates and seeds it at the
-scale, then measures every registered endpoint and checks the budgets; exits 1 when one fails."""
+scale, then measures every registered endpoint and checks the budgets; exits 1 when one fails.
+
+While working on a page: `run --reuse [--only TEXT]` measures the database the last run seeded
+(no seeding, no query-count comparison), and `profile TEXT` profiles the matching endpoints
+in-process (cProfile) on it."""
 
 from __future__ import annotations
 
@@ -35,6 +39,9 @@ def _environment(database_url: str) -> None:
     # Rendered receipts go to the bench's own directory, not the dev server's files.
     os.environ["PRIVATE_MEDIA_ROOT"] = str(ROOT / "var" / "bench-private")
     os.environ.pop("CELERY_BROKER_URL", None)  # nothing queued: the run only reads
+    # The cache (and so the sessions) in Redis, as in production; a database of its own, emptied
+    # before each load run (run.gunicorn).
+    os.environ["REDIS_URL"] = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/8")
 
 
 def _recreate(database_url: str, *, template: bool) -> None:
@@ -117,17 +124,80 @@ def seed(scale: float, database_url: str) -> dict:
         cursor.execute("ANALYZE")
     ctx.counts["_seconds"] = round(time.monotonic() - started, 1)
     log(f"seeded scale {scale} in {ctx.counts['_seconds']} s: {ctx.counts}")
+    _remember(ctx, database_url)
     return ctx
 
 
-def measure(ctx, *, seconds: int, explain: bool, skip_load: bool = False) -> dict:
+def _seeded(database_url: str) -> Path:
+    """Where the last seeding of that database left its scale, ids and counts."""
+    return ROOT / "var" / f"bench-seeded-{urlparse(database_url).path.lstrip('/')}.json"
+
+
+def _remember(ctx, database_url: str) -> None:
+    """Keep what `--reuse` and `profile` need to address the seeded rows again: the values of
+    ctx.data that JSON can hold (endpoints() read only those)."""
+    data = {}
+    for key, value in ctx.data.items():
+        try:
+            data[key] = json.loads(json.dumps(value))
+        except TypeError:
+            continue
+    seeded = _seeded(database_url)
+    seeded.parent.mkdir(parents=True, exist_ok=True)
+    seeded.write_text(
+        json.dumps(
+            {
+                "database": database_url,
+                "scale": ctx.scale,
+                "now": ctx.now.isoformat(),
+                "data": data,
+                "counts": ctx.counts,
+            }
+        )
+    )
+
+
+def reused(database_url: str):
+    """The seed context of the database the last run seeded (for `--reuse` and `profile`)."""
+    import datetime
+
+    from bench.registry import SeedContext
+
+    seeded = _seeded(database_url)
+    if not seeded.exists():
+        raise SystemExit(f"{seeded} is missing: seed with `python -m bench run` first")
+    saved = json.loads(seeded.read_text())
+    ctx = SeedContext(
+        scale=saved["scale"],
+        rng=random.Random(11),
+        now=datetime.datetime.fromisoformat(saved["now"]),
+        data=saved["data"],
+        counts=saved["counts"],
+    )
+    log(f"reusing scale {ctx.scale} seeded at {saved['now']}: {ctx.counts}")
+    return ctx
+
+
+def endpoints(ctx, only: str | None = None) -> list:
+    """The trivial view and every registered endpoint (those whose name contains `only`)."""
     from bench import run
     from bench.registry import apps
 
-    endpoints = [run.NOOP_ENDPOINT] + [e for app in apps() for e in app.endpoints(ctx)]
+    found = [e for app in apps() for e in app.endpoints(ctx)]
+    if only:
+        found = [e for e in found if only.lower() in e.name.lower()]
+    return [run.NOOP_ENDPOINT, *found]
+
+
+def measure(
+    ctx, *, seconds: int, explain: bool, skip_load: bool = False, only: str | None = None
+) -> dict:
+    from bench import run
+
+    chosen = endpoints(ctx, only)
     people = run.personas(ctx.data["personas"])
     results = []
-    for e in endpoints:
+    for e in chosen:
         q = run.measure_queries(e, people)
         row = {
             "name": e.name,
@@ -145,7 +215,7 @@ def measure(ctx, *, seconds: int, explain: bool, skip_load: bool = False) -> dic
 
         connections.close_all()
         with run.gunicorn(log) as base:
-            for e, row in zip(endpoints, results, strict=True):
+            for e, row in zip(chosen, results, strict=True):
                 run.warm(base, e, people)
                 row.update(run.wrk(base, e, people, seconds))
                 log(f"  {row['name']}: {row['rps']} req/s, p95 {row['p95_ms']:.1f} ms")
@@ -185,10 +255,38 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--enforce",
         default=",".join(KINDS),
-        help="budget kinds that fail the run (errors, speed, queries; default all); "
+        help=f"budget kinds that fail the run ({', '.join(KINDS)}; default all); "
         "the others are reported",
     )
+    p.add_argument(
+        "--reuse",
+        action="store_true",
+        help="measure the database the last run seeded (no seeding, no query-count check)",
+    )
+    p.add_argument("--only", default=None, help="only the endpoints whose name contains this")
+    prof = sub.add_parser("profile", help="cProfile the matching endpoints on the last seeding")
+    prof.add_argument("only", help="the endpoints whose name contains this")
+    prof.add_argument("--requests", type=int, default=200)
+    prof.add_argument("--top", type=int, default=30)
     args = parser.parse_args(argv)
+    if args.command == "profile":
+        database_url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB)
+        _environment(database_url)
+        sys.path.insert(0, str(ROOT))
+        os.chdir(ROOT)
+        import django
+
+        django.setup()
+        from bench import run
+
+        ctx = reused(database_url)
+        chosen = endpoints(ctx, args.only)[1:]
+        if not chosen:
+            parser.error(f"no endpoint's name contains {args.only!r}")
+        run.profile(chosen, run.personas(ctx.data["personas"]), args.requests, args.top, log)
+        return 0
+    if args.reuse and args.growth:
+        parser.error("--growth seeds each scale: it cannot --reuse")
     enforced = {k.strip() for k in args.enforce.split(",") if k.strip()}
     unknown = enforced - set(KINDS)
     if unknown:
@@ -208,23 +306,34 @@ def main(argv: list[str] | None = None) -> int:
         log(f"collectstatic in {time.monotonic() - started:.0f} s")
     from bench import budgets, workers
 
+    small_counts: dict[str, int] = {}
+    if args.reuse:
+        ctx = reused(database_url)
+        args.scale = ctx.scale
+    else:
+        # The small table first: the query counts there are the reference the big one must match.
+        small = args.small_scale if args.small_scale is not None else max(args.scale / 20, 0.002)
+        ctx = seed(small, database_url)
+        small_counts = {
+            r["name"]: r["queries"]
+            for r in measure(ctx, seconds=0, explain=False, skip_load=True, only=args.only)[
+                "endpoints"
+            ]
+        }
     report: dict = {"scale": args.scale, "load_before": os.getloadavg()}
-    # The small table first: the query counts there are the reference the big one must match.
-    small = args.small_scale if args.small_scale is not None else max(args.scale / 20, 0.002)
-    ctx = seed(small, database_url)
-    small_counts = {
-        r["name"]: r["queries"]
-        for r in measure(ctx, seconds=0, explain=False, skip_load=True)["endpoints"]
-    }
     scales = [args.scale]
     if args.growth:
         scales = [round(args.scale * f, 6) for f in (0.1, 1, 3)]
     growth: dict[str, dict[float, float]] = {}
     main_results = None
     for scale in scales:
-        ctx = seed(scale, database_url)
+        if not args.reuse:
+            ctx = seed(scale, database_url)
         measured = measure(
-            ctx, seconds=args.seconds, explain=scale == args.scale and not args.no_explain
+            ctx,
+            seconds=args.seconds,
+            explain=scale == args.scale and not args.no_explain,
+            only=args.only,
         )
         for r in measured["endpoints"]:
             growth.setdefault(r["name"], {})[scale] = r["p50_ms"]

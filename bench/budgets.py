@@ -48,9 +48,9 @@ def parse_wrk(output: str) -> dict:
     raise ValueError("wrk printed no result line")
 
 
-# The kinds of budget, so a run can enforce some and only report the others (CI enforces
-# "errors" and "queries" until the pages meet the speed budgets: README "Performance").
-KINDS = ("errors", "speed", "queries")
+# The kinds of budget, so a run can enforce some and only report the others. CI enforces all
+# but "signed_in_share", which no signed-in page meets (README "Performance" says why).
+KINDS = ("errors", "queries", "latency", "public_share", "signed_in_share")
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,7 @@ class Failure:
     endpoint: str
     budget: str
     detail: str
-    kind: str = "speed"
+    kind: str = "latency"
 
     def __str__(self) -> str:
         return f"{self.endpoint}: {self.budget} ({self.detail})"
@@ -80,12 +80,20 @@ def check(results: list[dict], noop_rps: float) -> list[Failure]:
         if r["kind"] == "noop":
             continue
         if r["p95_ms"] >= P95_MS_MAX:
-            failures.append(Failure(name, f"p95 < {P95_MS_MAX:g} ms", f"{r['p95_ms']:.1f} ms"))
-        minimum = PUBLIC_SHARE_MIN if r["kind"] == "public" else SIGNED_IN_SHARE_MIN
+            failures.append(
+                Failure(name, f"p95 < {P95_MS_MAX:g} ms", f"{r['p95_ms']:.1f} ms", "latency")
+            )
+        public = r["kind"] == "public"
+        minimum = PUBLIC_SHARE_MIN if public else SIGNED_IN_SHARE_MIN
         share = r["rps"] / noop_rps if noop_rps else 0.0
         if share < minimum:
             failures.append(
-                Failure(name, f"throughput >= {minimum:.0%} of the trivial view", f"{share:.1%}")
+                Failure(
+                    name,
+                    f"throughput >= {minimum:.0%} of the trivial view",
+                    f"{share:.1%}",
+                    "public_share" if public else "signed_in_share",
+                )
             )
         small = r.get("queries_small")
         if small is not None and r.get("queries") is not None and r["queries"] != small:

@@ -44,6 +44,7 @@ def personas(ids: dict[str, int]) -> dict[str, dict]:
         session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
         now = time.time()
+        session["account_authentication_methods_user"] = str(user.pk)
         session["account_authentication_methods"] = [
             {"method": "password", "at": now, "email": user.email},
             {"method": "mfa", "at": now, "id": 0, "type": "totp"},
@@ -132,6 +133,9 @@ def _free_port() -> int:
 @contextlib.contextmanager
 def gunicorn(log) -> object:
     """The portal as the Dockerfile runs it (3 workers), on 127.0.0.1 and a free port."""
+    from django.core.cache import cache
+
+    cache.clear()  # the bench's own Redis database (bench.__main__): nothing cached before
     port = _free_port()
     logfile = open(ROOT / "var" / "bench-gunicorn.log", "ab")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
@@ -211,3 +215,42 @@ def wrk(base: str, endpoint: Endpoint, people: dict, seconds: int) -> dict:
 
 def is_public(endpoint: Endpoint) -> bool:
     return endpoint.kind == PUBLIC
+
+
+def profile(endpoints: list[Endpoint], people: dict, requests: int, top: int, log) -> None:
+    """Each endpoint through the test client (production settings, no server): the mean time of
+    a request, then where it went (cProfile, the functions with the most time of their own and
+    the project's functions by cumulative time)."""
+    import cProfile
+    import io
+    import pstats
+
+    for endpoint in endpoints:
+        client = Client(HTTP_HOST="127.0.0.1", raise_request_exception=True)
+        extra = {}
+        if endpoint.persona is not None:
+            p = people[endpoint.persona]
+            if endpoint.api:
+                extra["HTTP_AUTHORIZATION"] = f"Token {p['token']}"
+            else:
+                client.cookies[settings.SESSION_COOKIE_NAME] = p["session"]
+        for _ in range(5):
+            client.get(endpoint.path, **extra)
+        started = time.perf_counter()
+        for _ in range(requests):
+            client.get(endpoint.path, **extra)
+        mean = (time.perf_counter() - started) / requests * 1000
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for _ in range(requests):
+            client.get(endpoint.path, **extra)
+        profiler.disable()
+        out = io.StringIO()
+        stats = pstats.Stats(profiler, stream=out).strip_dirs()
+        stats.sort_stats("tottime").print_stats(top)
+        out.write("\n--- the project's own functions, by cumulative time ---\n")
+        stats = pstats.Stats(profiler, stream=out)
+        own = f"{ROOT}/(?!\\.venv)"  # a regular expression: the project, not its virtualenv
+        stats.sort_stats("cumulative").print_stats(own, top)
+        log(f"\n=== {endpoint.name} ({endpoint.path}): {mean:.2f} ms a request in-process ===")
+        log(out.getvalue())

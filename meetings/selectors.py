@@ -6,7 +6,8 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
@@ -270,12 +271,21 @@ def sessions_open(*, now: datetime.datetime | None = None) -> QuerySet[Meeting]:
     """Open sessions (session_is_open) with their number of registrations, full ones too (the
     page and the API both show them, with no place left), soonest first."""
     now = now or timezone.now()
+    # The count as a subquery, not a join with GROUP BY: a page's count and ids then read the
+    # sessions alone (issue 11).
+    registered = (
+        Registration.objects.filter(meeting=OuterRef("pk"))
+        .order_by()
+        .values("meeting")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     return (
         Meeting.objects.filter(
             kind=Meeting.Kind.SESSION, status=Meeting.Status.SCHEDULED, starts_at__gt=now
         )
         .select_related("host")
-        .annotate(registered=Count("registrations"))
+        .annotate(registered=Coalesce(Subquery(registered), 0))
         .order_by("starts_at", "pk")
     )
 

@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class PortalConfig(AppConfig):
     name = "portal"
     verbose_name = _("Portal core")
+
+    def ready(self) -> None:
+        from portal import public_cache
+
+        public_cache.connect()

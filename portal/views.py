@@ -3,7 +3,6 @@ import re
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db import connection
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -15,10 +14,13 @@ from django.views.decorators.csrf import requires_csrf_token
 from portal import documents, files, notifications
 from portal.errors import DomainError
 from portal.models import IssuedDocument
+from portal.pagination import CappedPaginator
+from portal.public_cache import public_page
 
 logger = logging.getLogger(__name__)
 
 
+@public_page()
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/home.html")
 
@@ -82,6 +84,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
     )
 
 
+@public_page("portal.issueddocument")
 def verify(request: HttpRequest, code: str) -> HttpResponse:
     """Public: what an issued document certifies, without private details."""
     document = IssuedDocument.objects.filter(verification_code=code).first()
@@ -157,7 +160,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         notifications.notifications_mark_read(actor=request.user)
         return redirect("notifications")
-    page = Paginator(
+    page = CappedPaginator(
         notifications.notifications_for(user=request.user).select_related("recipient"), 25
     ).get_page(request.GET.get("page"))
     for item in page:

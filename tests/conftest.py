@@ -19,6 +19,15 @@ def _fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    # Each test starts with nothing cached: public pages (portal.public_cache), sessions, the
+    # sign-in limiter's counts.
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def postgresql():
     """For tests about PostgreSQL itself (row locks racing, the exclusion constraint, index

@@ -1,6 +1,6 @@
 """Reads: what each user may see, with what the pages show already loaded."""
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -8,6 +8,7 @@ from accounts.models import Team, User
 from accounts.roles import Role, has_role, is_staff_member, staff_names_visible_to
 from portal.audit import audit_timeline
 from portal.models import AuditEvent, IssuedDocument
+from portal.pagination import COUNT_CAP
 from transactions.models import (
     ChecklistItem,
     FeePayment,
@@ -357,26 +358,31 @@ def allowed_actions(*, user, transaction: Transaction) -> set[str]:
 STAFF_HOME_OVERDUE_SHOWN = 5
 
 
+def _count_capped(qs: QuerySet[Transaction]) -> int:
+    """Up to COUNT_CAP + 1: "more than COUNT_CAP" is all a page needs to say past it."""
+    return qs.order_by()[: COUNT_CAP + 1].count()
+
+
 def staff_queue_summary(*, user) -> dict:
     """What waits in the member's queue (staff_queue): a count per status in the queue filter's
     order, how many are past their due date, and the most overdue few with what a row shows.
 
-    Two queries whatever the queue's size: one grouped count, one short list."""
-    today = timezone.localdate()
-    late = Q(due_date__lt=today)
-    counted = {
-        row["status"]: row
-        for row in staff_queue(user=user)
-        .order_by()
-        .values("status")
-        .annotate(n=Count("pk"), late=Count("pk", filter=late))
-    }
-    by_status = [
-        {"status": status, "label": S(status).label, "count": counted[status]["n"]}
-        for status in queue_statuses(user)
-        if status in counted
-    ]
-    overdue_count = sum(row["late"] for row in counted.values())
+    Counts stop past COUNT_CAP (`more` says so): counting a department's whole queue exactly
+    read every row of it on each visit (issue 11). One query per queue status, one for the
+    overdue count and one for the overdue few, whatever the queue's size."""
+    by_status = []
+    for status in queue_statuses(user):
+        n = _count_capped(staff_queue(user=user, status=status))
+        if n:
+            by_status.append(
+                {
+                    "status": status,
+                    "label": S(status).label,
+                    "count": min(n, COUNT_CAP),
+                    "more": n > COUNT_CAP,
+                }
+            )
+    overdue_count = _count_capped(staff_queue(user=user, overdue=True))
     overdue = (
         list(staff_queue(user=user, overdue=True)[:STAFF_HOME_OVERDUE_SHOWN])
         if overdue_count
@@ -385,6 +391,8 @@ def staff_queue_summary(*, user) -> dict:
     return {
         "by_status": by_status,
         "total": sum(row["count"] for row in by_status),
-        "overdue_count": overdue_count,
+        "more": any(row["more"] for row in by_status),
+        "overdue_count": min(overdue_count, COUNT_CAP),
+        "overdue_more": overdue_count > COUNT_CAP,
         "overdue": overdue,
     }

@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -15,6 +14,8 @@ from meetings import services
 from meetings.forms import RegisterForm
 from meetings.models import Meeting, Registration
 from meetings.selectors import meetings_visible_to, sessions_open
+from portal.pagination import CappedPaginator, in_two_steps
+from portal.public_cache import public_page
 
 PAGE_SIZE = 20
 
@@ -26,8 +27,8 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     mine = meetings_visible_to(user=request.user)
     coming = Q(status=Meeting.Status.SCHEDULED, ends_at__gte=now)
-    upcoming = list(mine.filter(coming).order_by("starts_at", "pk"))
-    past = Paginator(mine.exclude(coming).order_by("-starts_at", "-pk"), PAGE_SIZE).get_page(
+    upcoming = in_two_steps(mine.filter(coming).order_by("starts_at", "pk"))
+    past = CappedPaginator(mine.exclude(coming).order_by("-starts_at", "-pk"), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     return render(
@@ -37,10 +38,12 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@public_page("meetings.meeting", "meetings.registration", "meetings.hostprofile", "accounts.user")
 def session_list(request: HttpRequest) -> HttpResponse:
     """Public: open sessions are announced to everyone (the home page links here); registering
     needs an account, so anonymous visitors get a sign-in link that comes back here."""
-    sessions = list(sessions_open())
+    page = CappedPaginator(sessions_open(), PAGE_SIZE).get_page(request.GET.get("page"))
+    sessions = page.object_list
     signed_in = request.user.is_authenticated
     registered = (
         set(
@@ -71,6 +74,8 @@ def session_list(request: HttpRequest) -> HttpResponse:
         "meetings/sessions.html",
         {
             "sessions": sessions,
+            "page": page,
+            "query": "",
             "viewer_is_staff": staff,
             "register_form": RegisterForm(),
         },

@@ -14,6 +14,8 @@ from allauth.mfa.totp.internal.auth import (
     yield_hotp_counters_from_time,
 )
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from knox.models import AuthToken
 
@@ -228,3 +230,18 @@ def test_a_forged_forwarded_for_does_not_reset_the_throttle(client, db):
         for n in range(21)
     ]
     assert statuses == [400] * 20 + [429]
+
+
+def test_a_token_is_looked_up_once_per_request(client, reviewer):
+    # The staff MFA check (middleware) and DRF (view) both authenticate the token (issue 11).
+    secret = _activate_totp(reviewer)
+    token = _token(client, reviewer.email, otp=_code(secret)).json()["token"]
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {token}").status_code == 200
+    lookups = [q for q in queries.captured_queries if "knox_authtoken" in q["sql"]]
+    assert len(lookups) == 1
+
+
+def test_a_refused_token_is_refused_by_the_view_too(client, db):
+    response = client.get("/api/v1/transactions/", HTTP_AUTHORIZATION="Token not-a-token")
+    assert response.status_code == 401

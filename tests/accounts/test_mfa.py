@@ -1,7 +1,11 @@
 """Staff roles must set up TOTP before any staff page or API call works (STAFF_MFA_REQUIRED)."""
 
+import time
+
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import resolve
 from knox.models import AuthToken
 
@@ -88,3 +92,29 @@ def test_sign_out_and_password_change_stay_open(client, reviewer, mfa_required):
     response = client.post("/ar/accounts/logout/")
     assert response.status_code == 302
     assert "_auth_user_id" not in client.session
+
+
+def test_a_session_signed_in_with_totp_is_not_checked_again(client, reviewer, mfa_required):
+    # allauth records the TOTP step in the session; each staff request trusts that record
+    # instead of querying the authenticators again (issue 11).
+    _activate_totp(reviewer)
+    client.force_login(reviewer)
+    session = client.session
+    session["account_authentication_methods_user"] = str(reviewer.pk)
+    session["account_authentication_methods"] = [
+        {"method": "password", "at": time.time(), "email": reviewer.email},
+        {"method": "mfa", "at": time.time(), "id": 1, "type": "totp"},
+    ]
+    session.save()
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/ar/staff/").status_code == 200
+    assert not [q for q in queries.captured_queries if "mfa_authenticator" in q["sql"]]
+
+
+def test_a_record_for_another_user_proves_nothing(client, reviewer, customer, mfa_required):
+    client.force_login(reviewer)
+    session = client.session
+    session["account_authentication_methods_user"] = str(customer.pk)
+    session["account_authentication_methods"] = [{"method": "mfa", "at": 0, "type": "totp"}]
+    session.save()
+    assert client.get("/ar/staff/").status_code == 302

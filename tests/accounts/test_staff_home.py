@@ -78,8 +78,23 @@ def test_staff_home_query_budget(client, people, service, n, django_assert_num_q
     client.force_login(people.agent)
     url = reverse("accounts:staff_home")
     client.get(url)  # warm the content-type cache
-    # session, user, the user's groups (roles, shared with the header), unread notifications,
-    # the queue's counts per status, the overdue few, today's meetings.
-    with django_assert_num_queries(7):
+    # user (the session is read from the cache), the user's groups (roles, shared with the
+    # header), unread notifications, the queue's count for each of the agent's five queue
+    # statuses, the overdue count, the overdue few, today's meetings.
+    with django_assert_num_queries(11):
         response = client.get(url)
     assert response.status_code == 200
+
+
+def test_past_the_cap_the_counts_say_more_than(client, people, service, monkeypatch):
+    from transactions import selectors
+
+    monkeypatch.setattr(selectors, "COUNT_CAP", 2)
+    late = timezone.localdate() - datetime.timedelta(days=3)
+    submitted = transaction_at(S.SUBMITTED, service=service, people=people)
+    _clone(submitted, 3, due_date=[late])
+    client.force_login(people.agent)
+    html = client.get("/en/staff/").content.decode()
+    assert re.search(r'data-status="submitted">.*?data-testid="queue-count">2\+<', html, re.S)
+    assert "More than 2 transactions waiting" in html
+    assert "More than 2 overdue transactions" in html

@@ -131,6 +131,8 @@ def test_each_failure_names_its_kind_so_ci_can_enforce_some():
             "queries": 9,
             "queries_small": 7,
         },
+        {"name": "public", "kind": "public", "requests": 10, "rps": 10, "p95_ms": 1, "errors": 0},
     ]
     kinds = sorted(f.kind for f in check(results, 1000))
-    assert kinds == ["errors", "queries", "speed", "speed"]
+    assert kinds == ["errors", "latency", "public_share", "queries", "signed_in_share"]
+    assert set(kinds) == set(budgets.KINDS)

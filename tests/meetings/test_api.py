@@ -649,9 +649,9 @@ def test_list_query_budget(people, customer, rows, django_assert_num_queries):
     for n in range(rows):
         meeting_row(host.user, customer=customer, starts_at=at(WED, 8) + n * 40 * MINUTE, team=team)
     client = token_api(customer)
-    # token with its user, the user's roles (what they may see), COUNT, the page with host,
-    # customer, transaction with its service, team and remark joined
-    with django_assert_num_queries(4):
+    # token with its user, the user's roles (what they may see), COUNT, the page's ids, those
+    # rows with host, customer, transaction with its service, team and remark joined
+    with django_assert_num_queries(5):
         response = client.get(f"{API}/meetings/")
     assert response.json()["count"] == rows
 
@@ -692,6 +692,7 @@ def test_session_query_budget(people, rows, django_assert_num_queries):
     # token with its user; roles; the session; registrations with customers; stays; files
     with django_assert_num_queries(6):
         assert len(as_host.get(url(session)).json()["registrations"]) == rows
-    # token with its user; COUNT; the page with host, counts and the user's registration
-    with django_assert_num_queries(3):
+    # token with its user; COUNT; the page's ids; those rows with host, counts and the user's
+    # registration
+    with django_assert_num_queries(4):
         assert as_registrant.get(f"{API}/sessions/").json()["count"] == 1

@@ -41,3 +41,18 @@ def test_each_value_is_read_once_however_often_the_page_shows_it(
     with django_assert_num_queries(2):
         page = _render(source, reviewer_user)
     assert page == "staff reviewer [0]0 items"
+
+
+def test_past_99_unread_the_header_says_99_plus_without_counting_them_all(customer, client):
+    from portal.models import Notification
+
+    Notification.objects.bulk_create(
+        Notification(recipient=customer, kind="note", channel=Notification.Channel.EMAIL)
+        for _ in range(105)
+    )
+    client.force_login(customer)
+    html = client.get("/en/profile/").content.decode()
+    assert ">99+</span>" in html and 'aria-label="More than 99 unread"' in html
+    from portal.notifications import notifications_unread_count
+
+    assert notifications_unread_count(user=customer) == 100

@@ -46,3 +46,20 @@ def test_the_api_reports_the_capped_count(people, service, cap):
 def test_the_schema_documents_the_cap():
     schema = pagination.Pagination().get_paginated_response_schema({"type": "array"})
     assert schema["properties"]["count"]["maximum"] == pagination.COUNT_CAP
+
+
+def test_a_page_reads_its_ids_first_then_those_rows_in_order(people, service):
+    made = [draft(customer=people.customer, service=service, complete=False) for _ in range(5)]
+    from transactions.selectors import customer_transactions
+
+    paginator = pagination.CappedPaginator(customer_transactions(user=people.customer), 2)
+    paginator.count  # noqa: B018 - counted apart from the page
+    with CaptureQueriesContext(connection) as queries:
+        page = paginator.page(2)
+    ids_query, rows_query = (q["sql"].upper() for q in queries.captured_queries)
+    # The ids: the filter and the order alone, no join to what is shown with the rows.
+    assert "JOIN" not in ids_query and "LIMIT 2" in ids_query and "OFFSET 2" in ids_query
+    assert "JOIN" in rows_query and " IN (" in rows_query
+    newest_first = sorted(made, key=lambda t: (t.updated_at, t.pk), reverse=True)
+    assert [t.pk for t in page] == [t.pk for t in newest_first[2:4]]
+    assert page.object_list[0].service.name_en  # selected with the row: no query

@@ -665,9 +665,9 @@ def test_customer_list_query_budget(people, rows, django_assert_num_queries):
     for _ in range(rows):
         draft(customer=people.customer, service=people.service, complete=False)
     client = token_api(people.customer)
-    # token with its user, the user's roles (what they may see), COUNT, the page with service,
-    # applicant, organization and assignee joined
-    with django_assert_num_queries(4):
+    # token with its user, the user's roles (what they may see), COUNT, the page's ids, those
+    # rows with service, applicant, organization and assignee joined
+    with django_assert_num_queries(5):
         response = client.get(f"{API}/transactions/")
     assert response.json()["count"] == rows
 
@@ -680,9 +680,9 @@ def test_staff_queue_query_budget(people, rows, django_assert_num_queries):
             transaction=draft(customer=people.customer, service=people.service),
         )
     client = token_api(people.agent)
-    # token with its user, the user's roles (queue statuses), COUNT, the page with service,
-    # applicant, organization and assignee joined
-    with django_assert_num_queries(4):
+    # token with its user, the user's roles (queue statuses), COUNT, the page's ids, those
+    # rows with service, applicant, organization and assignee joined
+    with django_assert_num_queries(5):
         response = client.get(f"{API}/transactions/?queue=true")
     assert response.json()["count"] == rows
 

@@ -548,13 +548,13 @@ def test_detail_query_budget(client, people, service, n, django_assert_num_queri
     url = detail_url(t)
     client.force_login(people.customer)
     client.get(url)
-    # session, user, the user's groups (role checks), the transaction with its joined
-    # relations, then its prefetches: checklist, form fields, missing items, documents (with
-    # files and uploaders), remarks (with authors and items), their replies (with authors,
-    # documents and files), payments; the issued documents, the timeline (with actors),
-    # unread notifications (header), the holidays (expected completion while the clock is
-    # paused), the checklist choices of the upload form.
-    with django_assert_num_queries(16):
+    # user (the session is read from the cache), the user's groups (role checks), the
+    # transaction with its joined relations, then its prefetches: checklist, form fields,
+    # missing items, documents (with files and uploaders), remarks (with authors and items),
+    # their replies (with authors, documents and files), payments; the issued documents, the
+    # timeline (with actors), unread notifications (header), the holidays (expected completion
+    # while the clock is paused), the checklist choices of the upload form.
+    with django_assert_num_queries(15):
         response = client.get(url)
     page = response.content.decode()
     assert page.count('data-testid="remark"') == n
@@ -563,7 +563,7 @@ def test_detail_query_budget(client, people, service, n, django_assert_num_queri
     # with the reviewer's teams (role check) in place of the upload form's choices.
     client.force_login(people.reviewer)
     client.get(url)
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(15):
         client.get(url)
     assert Remark.objects.filter(transaction=t).count() == n
 

@@ -4,7 +4,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import urlencode
@@ -12,6 +11,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.roles import is_staff_member
+from portal.pagination import CappedPaginator
+from portal.public_cache import public_page
 from transactions import selectors, services
 from transactions.forms import (
     ApplicationForm,
@@ -28,6 +29,7 @@ from transactions.views._common import (
 # --- the public catalogue ------------------------------------------------------------------------
 
 
+@public_page("transactions.service", "accounts.team")
 def catalogue(request: HttpRequest) -> HttpResponse:
     by_category: dict[str, list[Service]] = {}
     for service in selectors.services_published():
@@ -40,6 +42,13 @@ def catalogue(request: HttpRequest) -> HttpResponse:
     return render(request, "transactions/catalogue.html", {"groups": groups})
 
 
+@public_page(
+    "transactions.service",
+    "transactions.serviceversion",
+    "transactions.checklistitem",
+    "transactions.formfield",
+    "accounts.team",
+)
 def service_detail(request: HttpRequest, code: str) -> HttpResponse:
     service = selectors.service_get_published(code=code)
     version = selectors.service_current_version(service=service)
@@ -139,7 +148,7 @@ class StatusFilterForm(forms.Form):
 def transaction_list(request: HttpRequest) -> HttpResponse:
     form = StatusFilterForm(request.GET or None)
     status = form.cleaned_data["status"] if form.is_valid() else ""
-    page = Paginator(
+    page = CappedPaginator(
         selectors.customer_transactions(user=request.user, status=status), PAGE_SIZE
     ).get_page(request.GET.get("page"))
     expected_completions(page.object_list)
