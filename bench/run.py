@@ -26,11 +26,16 @@ from django.test.utils import CaptureQueriesContext
 from knox.models import AuthToken
 
 from accounts.models import User
-from bench.registry import NOOP, PUBLIC, Endpoint
+from bench.registry import NOOP, PUBLIC, REFERENCE, Endpoint
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKERS = 3  # as in the Dockerfile (WEB_CONCURRENCY)
 NOOP_ENDPOINT = Endpoint("trivial view (no database)", "/bench/noop", None, NOOP, explain=False)
+# The same view signed in: the floor under every signed-in endpoint (the middleware reads the
+# session, the user and the user's roles before any view runs).
+SIGNED_IN_NOOP_ENDPOINT = Endpoint(
+    "trivial view, signed in (yardstick)", "/bench/noop", "customer", REFERENCE, explain=False
+)
 
 
 def personas(ids: dict[str, int]) -> dict[str, dict]:

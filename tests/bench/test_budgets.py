@@ -136,3 +136,10 @@ def test_each_failure_names_its_kind_so_ci_can_enforce_some():
     kinds = sorted(f.kind for f in check(results, 1000))
     assert kinds == ["errors", "latency", "public_share", "queries", "signed_in_share"]
     assert set(kinds) == set(budgets.KINDS)
+
+
+def test_a_yardstick_is_held_to_zero_errors_only():
+    slow = {"name": "floor", "kind": "reference", "requests": 5, "rps": 1, "p95_ms": 900}
+    assert check([{**slow, "errors": 0}], 1000) == []
+    [failure] = check([{**slow, "errors": 1}], 1000)
+    assert failure.kind == "errors"
