@@ -22,7 +22,9 @@ def _copy_text(value) -> str:
         return "\\N"
     if isinstance(value, bool):
         return "t" if value else "f"
-    adapted = getattr(value, "adapted", _MISSING)  # psycopg2's Json wrapper of a JSONField
+    adapted = getattr(value, "adapted", _MISSING)  # psycopg2's Json or Binary wrapper
+    if isinstance(adapted, bytes | memoryview):  # a BinaryField: bytea as \x and hex
+        return "\\\\x" + bytes(adapted).hex()
     if adapted is not _MISSING:
         value = json.dumps(adapted, cls=DjangoJSONEncoder)
     text = str(value)

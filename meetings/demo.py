@@ -12,6 +12,8 @@ from meetings.models import HostProfile, Meeting, WeeklyHours
 from meetings.selectors import DUBAI, free_slots
 from portal.audit import audit_record
 from portal.references import reference_next
+from tenders import demo as tenders_demo
+from tenders.models import Tender
 from transactions.models import Remark
 
 HAPPINESS_TEAM = ("customer-happiness", "مركز سعادة المتعاملين", "Customer Happiness Center")
@@ -28,6 +30,45 @@ def _host(user: User) -> HostProfile:
                 ends=datetime.time(14, 0),
             )
     return profile
+
+
+def _working_day(day: datetime.date) -> datetime.date:
+    while day.weekday() > 3:  # Monday to Thursday
+        day += datetime.timedelta(days=1)
+    return day
+
+
+def _tender_prebid_session(contractor: User) -> None:
+    """The pre-bid video session of the demo tender open for bids (tenders/demo.py): an open
+    session linked to the tender (its minutes, once recorded, are published to the bidders as a
+    clarification), hosted by the contracts engineer three working days ahead, with a supplier
+    registered and a question sent in advance."""
+    engineer = User.objects.get(email=tenders_demo.ENGINEER)
+    tender = (
+        Tender.objects.filter(created_by=engineer, status=Tender.Status.PUBLISHED)
+        .order_by("pk")
+        .first()
+    )
+    if tender is None or tender.prebid_sessions.exists():
+        return
+    _host(engineer)
+    day = _working_day(timezone.localdate() + datetime.timedelta(days=3))
+    session = services.session_create(
+        actor=engineer,
+        title_ar=f"الاجتماع التمهيدي للمناقصة {tender.reference}",
+        title_en=f"Pre-bid meeting, tender {tender.reference}",
+        agenda=(
+            f"شرح نطاق المناقصة {tender.reference} وجدول الكميات وشروط ضمان العطاء، "
+            "والإجابة عن أسئلة المتقدمين."
+        ),
+        starts_at=datetime.datetime.combine(day, datetime.time(10, 0), DUBAI),
+        minutes=60,
+        capacity=40,
+        tender=tender,
+    )
+    services.session_register(
+        actor=contractor, session=session, question="هل تُقبل زيارة الموقع قبل تقديم العطاء؟"
+    )
 
 
 def seed_meetings(stdout) -> None:
@@ -105,4 +146,8 @@ def seed_meetings(stdout) -> None:
     services.session_register(
         actor=contractor, session=session, question="هل يمكن تقديم ضمان العطاء إلكترونيًا؟"
     )
-    stdout.write("  meetings: 2 hosts, a booked and a held meeting, an open session")
+    _tender_prebid_session(contractor)
+    stdout.write(
+        "  meetings: 2 hosts, a booked and a held meeting, an open session, a tender's pre-bid "
+        "session"
+    )

@@ -176,6 +176,16 @@ class Meeting(models.Model):
     team = models.ForeignKey(
         Team, null=True, blank=True, on_delete=models.PROTECT, related_name="meetings"
     )
+    # An open session that explains a tender to its bidders (its minutes are published to them
+    # as a clarification: meeting_record_minutes).
+    tender = models.ForeignKey(
+        "tenders.Tender",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="prebid_sessions",
+        verbose_name=_("tender"),
+    )
     title_ar = models.CharField(_("title (Arabic)"), max_length=200, blank=True)
     title_en = models.CharField(_("title (English)"), max_length=200, blank=True)
     agenda = models.TextField(_("agenda"), blank=True)

@@ -39,6 +39,8 @@ from portal.files import private_file_store, validate_upload
 from portal.notifications import notify
 from portal.references import reference_next
 from portal.workflow import transition
+from tenders.selectors import allowed_actions as tender_allowed_actions
+from tenders.services.clarifications import clarification_publish_minutes
 from transactions.models import Remark, Transaction
 from transactions.selectors import is_customer_party, remarks_visible_to
 
@@ -618,8 +620,22 @@ def meeting_record_minutes(
         note=follow_up.strip()[:2000],
         outcome=str(outcome_label.value),
     )
+    if meeting.tender_id:
+        _publish_prebid_minutes(actor, meeting, minutes.strip())
     _notify(meeting, "meeting_held", _participants(meeting))
     return meeting
+
+
+def _publish_prebid_minutes(actor: User, meeting: Meeting, minutes: str) -> None:
+    """A pre-bid session's minutes go to every eligible supplier as a clarification (in this
+    transaction: the minutes are recorded only if they are published)."""
+    try:
+        clarification_publish_minutes(actor=actor, tender=meeting.tender, text=minutes)
+    except (TransitionNotAllowed, PermissionDenied):
+        raise DomainError(
+            _("The tender no longer takes clarifications: its minutes cannot be published."),
+            code="tender_closed",
+        ) from None
 
 
 @db_transaction.atomic
@@ -690,10 +706,21 @@ def session_create(
     starts_at: datetime.datetime,
     minutes: int,
     capacity: int,
+    tender=None,
 ) -> Meeting:
     """A host announces an open session (e.g. "How to take part in tenders"); it blocks their
-    time like any meeting."""
+    time like any meeting. With `tender`, it is that tender's pre-bid session: only while the
+    host may answer the tender's clarifications (its contracts engineers, before the deadline),
+    and its minutes are published to the bidders."""
     _require(is_staff_member(actor))
+    if tender is not None and "answer" not in tender_allowed_actions(user=actor, tender=tender):
+        raise DomainError(
+            _(
+                "Only a contracts engineer can announce a tender's pre-bid session, "
+                "before its deadline."
+            ),
+            code="not_the_tender_engineer",
+        )
     profile = HostProfile.objects.filter(user=actor, is_active=True).first()
     if profile is None:
         raise DomainError(_("Only meeting hosts can announce sessions."), code="not_a_host")
@@ -713,6 +740,7 @@ def session_create(
         title_en=title_en.strip(),
         agenda=agenda.strip(),
         capacity=capacity,
+        tender=tender,
         starts_at=starts_at,
         ends_at=starts_at + datetime.timedelta(minutes=minutes),
         blocked_until=starts_at + datetime.timedelta(minutes=minutes + profile.buffer_minutes),

@@ -277,6 +277,8 @@ ROOT_ENDPOINTS = [
     "meeting-list",
     "meeting-slots",
     "session-list",
+    "tender-list",
+    "ocds-release-feed",
     "schema",
     "docs",
 ]

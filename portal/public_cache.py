@@ -1,13 +1,14 @@
 """Public pages kept whole in the cache for anonymous visitors, per language and address
-(issue 11: the home page, the catalogue, a service's page, the verification page and the open
-sessions must answer at 40% of the trivial view's rate).
+(issue 11: the home page, the catalogue, a service's page, the verification page, the open
+sessions and the public tender pages must answer at 40% of the trivial view's rate).
 
 A page is cached only for a visitor the portal cannot tell from any other: a GET or HEAD with no
-query string, no session cookie and no messages waiting. It is rendered again when a row of a
-model it names changes (post_save, post_delete and m2m_changed bump the generation of the
-model saved, in every process: PortalConfig.ready connects them) and at the latest after
-TIMEOUT seconds: a bulk `update()` sends no signal, and a page rendered in the instant between a
-change and its commit is stored under the new generation with the old rows.
+query string (but the parameters the page names), no session cookie and no messages waiting.
+It is rendered again when a row of a model it names changes (post_save, post_delete and
+m2m_changed bump the generation of the model saved, in every process: PortalConfig.ready
+connects them) and at the latest after TIMEOUT seconds: a bulk `update()` sends no signal, and a
+page rendered in the instant between a change and its commit is stored under the new generation
+with the old rows.
 
 The language switch's CSRF token is never shared: it is cut out before the page is stored and a
 fresh one is put in for each visitor, as `{% csrf_token %}` would have done."""
@@ -37,28 +38,30 @@ def _generation_key(label: str) -> str:
 
 
 def _page_key(request: HttpRequest) -> str:
-    digest = hashlib.sha256(f"{get_language()}|{request.path}".encode()).hexdigest()
-    return f"public-page:{digest}"
+    address = f"{get_language()}|{request.path}|{sorted(request.GET.lists())}"
+    return f"public-page:{hashlib.sha256(address.encode()).hexdigest()}"
 
 
-def _anonymous_and_plain(request: HttpRequest) -> bool:
+def _anonymous_and_plain(request: HttpRequest, query: tuple[str, ...]) -> bool:
     return (
         request.method in ("GET", "HEAD")
-        and not request.META.get("QUERY_STRING")
+        and set(request.GET) <= set(query)
         and settings.SESSION_COOKIE_NAME not in request.COOKIES
         and CookieStorage.cookie_name not in request.COOKIES
     )
 
 
-def public_page(*models: str):
+def public_page(*models: str, query: tuple[str, ...] = ()):
     """Cache the view's page for anonymous visitors. `models` are the labels
-    ("transactions.service") of what the page shows: a change to any of them renders it again."""
+    ("transactions.service") of what the page shows: a change to any of them renders it again.
+    `query` names the query parameters that are part of the page's address (the OCDS feed's
+    cursor); a request with any other is rendered afresh."""
     labels = tuple(sorted(label.lower() for label in models))
 
     def decorator(view):
         @wraps(view)
         def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-            if not _anonymous_and_plain(request):
+            if not _anonymous_and_plain(request, query):
                 return view(request, *args, **kwargs)
             key = _page_key(request)
             generation_keys = [_generation_key(label) for label in labels]
@@ -71,6 +74,8 @@ def public_page(*models: str):
                     body = body.replace(_PLACEHOLDER, get_token(request).encode())
                 return HttpResponse(body, status=status, content_type=content_type)
             response = view(request, *args, **kwargs)
+            if not getattr(response, "is_rendered", True):
+                response.render()  # an API view's answer (DRF) is rendered late
             if (
                 response.status_code == 200
                 and not response.streaming

@@ -5,6 +5,7 @@ development portal: SQLite, Celery eager, e-mail to the console. Production sets
 must then supply SECRET_KEY and ALLOWED_HOSTS; nothing secret has a production default.
 """
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -58,6 +59,7 @@ INSTALLED_APPS = [
     "portal",
     "accounts",
     "transactions",
+    "tenders",  # before meetings, which may import it (a pre-bid session's tender)
     "meetings",
 ]
 
@@ -299,6 +301,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "transactions.tasks.daily_housekeeping",
         "schedule": crontab(hour=7, minute=0),
     },
+    # Tenders: published → tendering at the enquiries deadline, → closed at the submission
+    # deadline (tenders.services.lifecycle.tenders_advance; guarded by status and time).
+    "tenders-advance": {"task": "tenders.tasks.advance_tenders", "schedule": 60.0},
 }
 
 # --- Notifications: the outbox sweep re-queues rows still pending after this many minutes;
@@ -321,6 +326,23 @@ NOTIFICATION_LEASE_SECONDS = env.int("NOTIFICATION_LEASE_SECONDS", default=300)
 # customer is warned this many days before.
 TRANSACTION_EXPIRY_DAYS = env.int("TRANSACTION_EXPIRY_DAYS", default=60)
 TRANSACTION_EXPIRY_WARNING_DAYS = env.int("TRANSACTION_EXPIRY_WARNING_DAYS", default=7)
+# --- Tenders -------------------------------------------------------------------------------------
+# An addendum that leaves fewer than this many days before the submission deadline moves the
+# deadline to this many days after the addendum (bidders need time to act on it).
+TENDER_MIN_DAYS_AFTER_ADDENDUM = env.int("TENDER_MIN_DAYS_AFTER_ADDENDUM", default=5)
+# Days after the award in which a bidder may object; no contract is signed before they end.
+TENDER_STANDSTILL_DAYS = env.int("TENDER_STANDSTILL_DAYS", default=10)
+# Committee approvals a recommendation needs before the award.
+TENDER_APPROVALS_REQUIRED = env.int("TENDER_APPROVALS_REQUIRED", default=2)
+# Committee members needed to open the bids (Shamir 2-of-n). Fixed by the issue: the tender's
+# key is split so that any two members, and never one, can rebuild it. Not from the environment.
+TENDER_SHARE_THRESHOLD = 2
+# The Open Contracting ID prefix registered for the publisher ("ocds-" + six characters); each
+# tender's ocid is "<prefix>-<reference>". The default is for development only.
+OCDS_OCID_PREFIX = env("OCDS_OCID_PREFIX", default="ocds-shjdev")
+if not re.fullmatch(r"ocds-[a-z0-9]{6}", OCDS_OCID_PREFIX):
+    raise ImproperlyConfigured("OCDS_OCID_PREFIX must be 'ocds-' and six letters or digits.")
+
 # --- Video meetings (Jitsi Meet) ------------------------------------------------------------------
 # The Jitsi server the meeting pages embed (its IFrame API is loaded from https://<domain>/).
 JITSI_DOMAIN = env("JITSI_DOMAIN", default="localhost:8443")

@@ -10,6 +10,7 @@ from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from portal import api, views
+from tenders.urls_public import ocds_urlpatterns as tender_ocds_urlpatterns
 
 admin.site.site_header = admin.site.site_title = "Public Works e-Services"
 
@@ -41,6 +42,8 @@ api_v1 = [
     path("", include("accounts.api")),
     path("", include("transactions.api")),
     path("", include("meetings.api")),
+    path("", include("tenders.api_public")),
+    path("", include("tenders.api")),
 ]
 
 urlpatterns = [
@@ -54,6 +57,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file: the CSP has no inline script.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="docs"),
+    path("", include((tender_ocds_urlpatterns, "tenders_ocds"))),
 ]
 
 urlpatterns += i18n_patterns(
@@ -62,6 +66,8 @@ urlpatterns += i18n_patterns(
     path("", include("accounts.urls")),
     path("", include("transactions.urls")),
     path("", include("meetings.urls")),
+    path("", include("tenders.urls_public")),
+    path("", include("tenders.urls")),
     path("notifications/", views.notification_list, name="notifications"),
     path("documents/<int:pk>/download/", views.document_download, name="document_download"),
     path("files/<uuid:uuid>/", views.file_download, name="file_download"),

@@ -47,7 +47,10 @@ def _regex_group_sample(body: str) -> str:
     words = body.split("|")
     if all(re.fullmatch(r"[\w-]+", w) for w in words):
         return words[0]
-    return "1" if body in (r"\d+", "[0-9]+") else "a1"
+    if body in (r"\d+", "[0-9]+"):
+        return "1"
+    # Anything else: the first sample its pattern takes (a tender reference, TND-YYYY-NNNN).
+    return next((s for s in ("a1", "1", "TND-2026-0001") if re.fullmatch(body, s)), "a1")
 
 
 def _regex_sample(regex: str) -> str:

@@ -24,12 +24,19 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 from knox.models import AuthToken
+from nacl.pwhash import argon2id
 from schemathesis import GenerationMode
 from schemathesis.checks import load_all_checks
 from schemathesis.core.failures import AcceptedNegativeData
 from schemathesis.specs.openapi import checks as openapi_checks
 
+from accounts.roles import Role
+from tenders import sealing
+from tenders.services import clarifications
+from tests.factories import UserFactory
 from tests.meetings.factories import HostFactory, book_about, first_free_slot, session_by
+from tests.tenders import factories as tender_factories
+from tests.tenders.journey import RATES, submit
 from tests.transactions.factories import draft, transaction_at
 from transactions import selectors
 from transactions.models import Remark, Transaction
@@ -75,6 +82,19 @@ EXCLUDED_CHECKS: dict[tuple[str, str], dict[str, str]] = {
         "positive_data_acceptance": f"{_CONTENT}; {_TEXT_OR_FILE}"
     },
     ("POST", "/api/v1/meetings/"): {"positive_data_acceptance": _CONTENT},
+    ("POST", "/api/v1/tenders/{id}/bid/submit/"): {
+        "positive_data_acceptance": f"{_CONTENT}; the rates name the tender's bill-of-quantities "
+        "items and must add up to the total, and the bond must cover the tender's percentage"
+    },
+    ("POST", "/api/v1/tenders/{id}/bid/change/"): {
+        "positive_data_acceptance": f"{_CONTENT}; the rates name the tender's bill-of-quantities "
+        "items and must add up to the total, and the bond must cover the tender's percentage"
+    },
+    ("POST", "/api/v1/tenders/{id}/documents/add/"): {"positive_data_acceptance": _CONTENT},
+    ("POST", "/api/v1/tenders/{id}/addenda/issue/"): {
+        "positive_data_acceptance": f"{_CONTENT}; a replaced document's kind and file come "
+        "together, a rule across fields that OpenAPI 3.0 cannot express"
+    },
     ("GET", "/api/v1/meetings/slots/"): {
         "positive_data_acceptance": "exactly one of transaction, remark or team, and `to` no "
         "earlier than `from` and at most 31 days after it, are rules across query parameters, "
@@ -138,6 +158,28 @@ def _no_throttle_leftovers():
     cache.clear()
 
 
+def _seed_tender(people):
+    """A published tender open to any organization (so to the customer's), with a document, an
+    answered question and the customer's bid; built through the services."""
+    engineer = UserFactory(role=Role.CONTRACTS_ENGINEER)
+    committee = [
+        tender_factories.committee_user(email=f"seed.member{n}@example.ae", passphrase=phrase)
+        for n, phrase in enumerate(tender_factories.PASSPHRASES)
+    ]
+    tender_people = tender_factories.TenderPeople(engineer=engineer, committee=committee)
+    tender = tender_factories.tender_at(
+        "published", people=tender_people, eligible_kinds=[], min_grade=""
+    )
+    question = clarifications.clarification_ask(
+        actor=people.customer, tender=tender, question="Is the survey included?"
+    )
+    clarifications.clarification_answer_publish(
+        actor=engineer, clarification=question, answer="Yes."
+    )
+    submit(tender, people.customer, RATES["supplier"])
+    return tender
+
+
 class Seed:
     """The objects a persona's requests can reach, by path parameter."""
 
@@ -161,6 +203,7 @@ class Seed:
             starts_at=first_free_slot([people.reviewer.meeting_profile], after_days=5),
         )
         self.file = self.returned.documents.select_related("file").first().file
+        self.tender = _seed_tender(people)
         # The submission receipt (still pending in a test: its PDF renders on commit).
         self.document = selectors.transaction_documents_issued(transaction=self.returned).first()
 
@@ -178,12 +221,29 @@ class Seed:
             values["id"] = self.document.pk
         elif path.startswith("/api/v1/files/"):
             values["uuid"] = str(self.file.uuid)
+        elif path.startswith("/api/v1/tenders/"):
+            tender = self.tender
+            values.update(id=tender.pk, reference=tender.reference)
+            if "/clarifications/" in path:
+                values["item"] = tender.clarifications.first().pk
+            elif "/documents/" in path:
+                values["item"] = tender.documents.first().pk
+            elif "/criteria/" in path:
+                values["item"] = tender.criteria.first().pk
+            elif "/boq-items/" in path:
+                values["item"] = tender.boq_items.first().pk
+            elif "/committee/" in path:
+                values["item"] = tender.committee.first().pk
+            values["bid"] = tender.bids.first().pk
         return values
 
 
 @pytest.fixture
-def seed(people, service, private_media, settings):
+def seed(people, service, private_media, settings, monkeypatch):
     settings.ALLOWED_HOSTS = ["localhost", "testserver"]
+    # The tender committee's opening keys at Argon2id's cheapest (as tests/tenders do).
+    monkeypatch.setattr(sealing, "OPSLIMIT", argon2id.OPSLIMIT_MIN)
+    monkeypatch.setattr(sealing, "MEMLIMIT", argon2id.MEMLIMIT_MIN)
     return Seed(people, service)
 
 
@@ -227,9 +287,20 @@ def _run_operation(
 
 # Reads the seed data does not reach: free slots need a topic in the query (random ids are
 # 404s), and staff have no organization.
+# A reviewer is not tender staff, so every tender is hidden from the staff persona; and the
+# customer's is not staff, so the opened bids are refused to it.
+TENDER_READS = {
+    "GET /api/v1/tenders/{id}/",
+    "GET /api/v1/tenders/{id}/addenda/",
+    "GET /api/v1/tenders/{id}/bid/",
+    "GET /api/v1/tenders/{id}/bids/",
+    "GET /api/v1/tenders/{id}/clarifications/",
+    "GET /api/v1/tenders/{id}/documents/",
+    "GET /api/v1/tenders/{id}/objections/",
+}
 NOT_REACHED = {
     "customer": {"GET /api/v1/meetings/slots/"},
-    "staff": {"GET /api/v1/meetings/slots/", "GET /api/v1/me/organization/"},
+    "staff": {"GET /api/v1/meetings/slots/", "GET /api/v1/me/organization/", *TENDER_READS},
 }
 
 

@@ -14,6 +14,7 @@ from django.utils import translation
 from accounts.models import User
 from meetings.models import Meeting
 from portal.models import IssuedDocument
+from tenders.models import Tender
 from transactions.models import Remark, Transaction
 
 # Latin that an Arabic page may show, each with why.
@@ -140,6 +141,14 @@ NOT_PAGES = {
     "meetings:session_unregister": "POST only",
     "meetings:action": "POST only",
     "meetings:invitation": "an .ics file",
+    "tenders:action": "POST only",
+    "tenders:answer": "POST only",
+    "tenders:objection_answer": "POST only",
+    "tenders:draft_add": "POST only",
+    "tenders:draft_remove": "POST only",
+    "tenders:evaluation_step": "POST only",
+    "tenders:bid_step": "POST only",
+    "tenders_ocds:package": "an OCDS release package (JSON)",
     "document_download": "a PDF",
     "file_download": "an uploaded file",
     "javascript-catalog": "JavaScript",
@@ -200,6 +209,9 @@ def _visits(people: dict) -> list[tuple[str, str | None, str]]:
     held = Meeting.objects.get(status=Meeting.Status.HELD)
     document = IssuedDocument.objects.first()
     held_day = f"{held.starts_at:%Y-%m-%d}"
+    open_tender = Tender.objects.filter(status__in=("published", "tendering")).first()
+    evaluated = Tender.objects.filter(opened_at__isnull=False).exclude(status="awarded").first()
+    awarded = Tender.objects.get(status="awarded")
     a = "/ar"
     return [
         ("home", None, f"{a}/"),
@@ -250,6 +262,27 @@ def _visits(people: dict) -> list[tuple[str, str | None, str]]:
         ("meetings:session_new", "agent", f"{a}/staff/meetings/sessions/new/"),
         ("notifications", "customer", f"{a}/notifications/"),
         ("notifications", "reviewer", f"{a}/notifications/"),
+        ("tenders:list", "contractor", f"{a}/tenders/"),
+        ("tenders:my_bids", "contractor", f"{a}/tenders/bids/"),
+        ("tenders:detail", "contractor", f"{a}/tenders/{open_tender.pk}/"),
+        ("tenders:detail", "contracts", f"{a}/tenders/{open_tender.pk}/"),
+        ("tenders:detail", "committee1", f"{a}/tenders/{evaluated.pk}/"),
+        ("tenders:detail", "contracts", f"{a}/tenders/{awarded.pk}/"),
+        ("tenders:detail", "supplier2", f"{a}/tenders/{awarded.pk}/"),
+        ("tenders:bid", "contractor", f"{a}/tenders/{open_tender.pk}/bid/"),
+        ("tenders:dashboard", "contracts", f"{a}/staff/tenders/"),
+        ("tenders:new", "contracts", f"{a}/staff/tenders/new/"),
+        # No draft in the demo: the edit page of a published tender goes back to it (followed).
+        ("tenders:edit", "contracts", f"{a}/staff/tenders/{open_tender.pk}/edit/"),
+        ("tenders:inbox", "contracts", f"{a}/staff/tenders/clarifications/"),
+        ("tenders:passphrase", "committee1", f"{a}/staff/tenders/passphrase/"),
+        ("tenders:opening", "committee1", f"{a}/staff/tenders/{evaluated.pk}/opening/"),
+        ("tenders:evaluation", "committee1", f"{a}/staff/tenders/{evaluated.pk}/evaluation/"),
+        ("accounts:staff_home", "contracts", f"{a}/staff/"),
+        ("accounts:staff_home", "committee1", f"{a}/staff/"),
+        ("tenders_public:list", None, f"{a}/tenders/public/"),
+        ("tenders_public:results", None, f"{a}/tenders/public/results/"),
+        ("tenders_public:detail", None, f"{a}/tenders/public/{awarded.reference}/"),
     ]
 
 

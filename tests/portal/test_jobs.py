@@ -30,6 +30,7 @@ JOBS = {
     "meetings.tasks.sweep_abandoned_meetings": [
         "meetings.services.meetings_cancel_abandoned_sweep"
     ],
+    "tenders.tasks.advance_tenders": ["tenders.services.lifecycle.tenders_advance"],
     "transactions.tasks.daily_housekeeping": [
         "transactions.services.transactions_warn_expiring",
         "transactions.services.transactions_expire_idle",

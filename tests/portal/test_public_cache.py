@@ -96,3 +96,15 @@ def test_every_visitor_gets_a_token_of_their_own_that_works(db):
         )
         assert response.status_code == 302, response.status_code
     assert tokens[0] != tokens[1]
+
+
+def test_the_parameters_a_page_names_are_part_of_its_address(db):
+    # The OCDS change feed is cached per cursor; any other parameter is rendered afresh.
+    feed = "/api/v1/ocds/releases/"
+    first, _ = _queries(Client(), feed + "?cursor=0")
+    again, queries = _queries(Client(), feed + "?cursor=0")
+    assert queries == 0 and again.json() == first.json()
+    _, queries = _queries(Client(), feed + "?cursor=5")
+    assert queries > 0
+    _, queries = _queries(Client(), feed + "?cursor=0&format=json")
+    assert queries > 0
