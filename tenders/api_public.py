@@ -87,7 +87,7 @@ class FeedQuery(serializers.Serializer):
 @authentication_classes([])
 @permission_classes([AllowAny])
 def release_feed(request: Request) -> Response:
-    """Every OCDS release of every tender, oldest first, 20 a page, as a release package with
+    """Every OCDS release of every tender, oldest first, 10 a page, as a release package with
     a `links.next` URL. Follow `next` to get each release exactly once: a release recorded while
     you page is on a later page, never on one you already read."""
     query = FeedQuery(data=request.query_params)

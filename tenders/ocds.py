@@ -41,8 +41,8 @@ OCDS_VERSION = "1.1"
 CURRENCY = "AED"
 LANGUAGE = "en"  # the release's own text; the Arabic is in the `_ar` fields (OCDS multilingual)
 LICENSE = "https://creativecommons.org/licenses/by/4.0/"
-# Releases are a few kB each: 20 a page keeps a page near 100 kB for the pollers (issue 11).
-FEED_PAGE_SIZE = 20
+# Releases are a few kB each: 10 a page keeps a page near 50 kB for the pollers (issue 11).
+FEED_PAGE_SIZE = 10
 
 # The closed releaseTag codes the portal publishes, one per event.
 TAGS = (
