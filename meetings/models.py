@@ -275,7 +275,7 @@ class Registration(models.Model):
     created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
 
     class Meta:
-        ordering = ["created_at"]
+        ordering = ["created_at", "pk"]  # two registrations in the same instant: in order
         constraints = [
             models.UniqueConstraint(fields=["meeting", "customer"], name="one_registration_each")
         ]

@@ -1,12 +1,13 @@
 """The one guard every status transition goes through."""
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
+from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.utils import timezone
 
 from portal.audit import audit_record
-from portal.errors import TransitionNotAllowed
+from portal.errors import DomainError, TransitionNotAllowed
 
 
 @transaction.atomic
@@ -59,3 +60,17 @@ def transition(
     for name in fields:
         setattr(obj, name, getattr(locked, name))
     return locked
+
+
+def checks_passing(checks: Mapping[str, Callable[..., None]], **kwargs) -> set[str]:
+    """The names of the checks that pass for `kwargs`. A service's check raises DomainError or
+    PermissionDenied to refuse; an app's allowed_actions offers exactly what passes, so pages
+    and the API cannot offer what the services would refuse."""
+    allowed = set()
+    for name, check in checks.items():
+        try:
+            check(**kwargs)
+        except (DomainError, PermissionDenied):
+            continue
+        allowed.add(name)
+    return allowed

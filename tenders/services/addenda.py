@@ -17,7 +17,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from portal.audit import audit_record
-from portal.errors import DomainError, TransitionNotAllowed
+from portal.errors import TransitionNotAllowed
+from portal.workflow import checks_passing
 from tenders.models import Addendum, Tender
 from tenders.selectors import is_contracts_engineer, supplier_users_eligible_for
 from tenders.services.lifecycle import (
@@ -45,11 +46,7 @@ def check_addendum(*, user: User, tender: Tender, now: datetime | None = None) -
 
 
 def addendum_actions(*, user: User, tender: Tender) -> set[str]:
-    try:
-        check_addendum(user=user, tender=tender)
-    except (DomainError, PermissionDenied):
-        return set()
-    return {"addendum"}
+    return checks_passing({"addendum": check_addendum}, user=user, tender=tender)
 
 
 def _new_dates(

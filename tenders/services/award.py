@@ -26,7 +26,7 @@ from portal.audit import audit_record
 from portal.documents import document_issue
 from portal.errors import DomainError, TransitionNotAllowed
 from portal.references import reference_next
-from portal.workflow import transition
+from portal.workflow import checks_passing, transition
 from tenders.models import Award, Bid, ConflictDeclaration, Objection, Recommendation, Tender
 from tenders.selectors import committee_member_of, is_committee_user, is_contracts_engineer
 from tenders.services.lifecycle import lock, names, notify_each
@@ -146,14 +146,7 @@ def award_actions(*, user: User, tender: Tender) -> set[str]:
         "answer-objection": check_answer_objection,
         "sign-contract": check_sign,
     }
-    allowed = set()
-    for name, check in checks.items():
-        try:
-            check(user=user, tender=tender)
-        except (DomainError, PermissionDenied):
-            continue
-        allowed.add(name)
-    return allowed
+    return checks_passing(checks, user=user, tender=tender)
 
 
 # --- helpers ------------------------------------------------------------------------------------

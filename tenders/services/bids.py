@@ -30,7 +30,7 @@ from portal.documents import document_issue
 from portal.errors import DomainError, TransitionNotAllowed
 from portal.files import validate_upload
 from portal.notifications import notify
-from portal.workflow import transition
+from portal.workflow import checks_passing, transition
 from tenders import sealing
 from tenders.models import Bid, BidFile, Tender
 from tenders.selectors import supplier_organization, tender_eligible
@@ -188,14 +188,7 @@ def bid_actions(*, user, tender: Tender) -> set[str]:
         "withdraw-bid": check_withdraw_bid,
         "reconfirm-bid": check_reconfirm_bid,
     }
-    allowed = set()
-    for name, check in checks.items():
-        try:
-            check(user=user, tender=tender)
-        except (DomainError, PermissionDenied):
-            continue
-        allowed.add(name)
-    return allowed
+    return checks_passing(checks, user=user, tender=tender)
 
 
 # --- checking and sealing what was submitted -----------------------------------------------------

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from portal.audit import audit_record
 from portal.errors import DomainError, TransitionNotAllowed
+from portal.workflow import checks_passing
 from tenders.models import Clarification, Tender
 from tenders.selectors import (
     is_contracts_engineer,
@@ -55,14 +56,7 @@ def check_answer(*, user: User, tender: Tender, now: datetime | None = None) -> 
 
 def clarification_actions(*, user: User, tender: Tender) -> set[str]:
     """ "ask" and "answer" (publish an answer or minutes) when the user may now."""
-    allowed = set()
-    for name, check in {"ask": check_ask, "answer": check_answer}.items():
-        try:
-            check(user=user, tender=tender)
-        except (DomainError, PermissionDenied):
-            continue
-        allowed.add(name)
-    return allowed
+    return checks_passing({"ask": check_ask, "answer": check_answer}, user=user, tender=tender)
 
 
 # --- services -----------------------------------------------------------------------------------

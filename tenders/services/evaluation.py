@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from portal.audit import audit_record
 from portal.errors import DomainError, TransitionNotAllowed
-from portal.workflow import transition
+from portal.workflow import checks_passing, transition
 from tenders import scoring
 from tenders.models import (
     Bid,
@@ -153,14 +153,7 @@ def evaluation_actions(*, user: User, tender: Tender) -> set[str]:
         "recommend": check_recommend,
         "approve": check_approve,
     }
-    allowed = set()
-    for name, check in checks.items():
-        try:
-            check(user=user, tender=tender)
-        except (DomainError, PermissionDenied):
-            continue
-        allowed.add(name)
-    return allowed
+    return checks_passing(checks, user=user, tender=tender)
 
 
 # --- helpers --------------------------------------------------------------------------------------

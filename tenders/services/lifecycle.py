@@ -29,7 +29,7 @@ from portal.errors import DomainError, TransitionNotAllowed
 from portal.files import private_file_store
 from portal.notifications import notify
 from portal.references import reference_next
-from portal.workflow import transition
+from portal.workflow import checks_passing, transition
 from tenders import sealing
 from tenders.models import (
     Addendum,
@@ -174,14 +174,7 @@ def check_cancel(*, user: User, tender: Tender) -> None:
 def lifecycle_actions(*, user: User, tender: Tender) -> set[str]:
     """ "edit", "publish", "cancel" when the user may take them now."""
     checks = {"edit": check_edit, "publish": check_publish, "cancel": check_cancel}
-    allowed = set()
-    for name, check in checks.items():
-        try:
-            check(user=user, tender=tender)
-        except (DomainError, PermissionDenied):
-            continue
-        allowed.add(name)
-    return allowed
+    return checks_passing(checks, user=user, tender=tender)
 
 
 # --- helpers ------------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ from portal.documents import document_issue
 from portal.errors import DomainError, TransitionNotAllowed
 from portal.files import private_file_store
 from portal.notifications import notify
-from portal.workflow import transition
+from portal.workflow import checks_passing, transition
 from tenders import sealing
 from tenders.models import Bid, BidFile, CommitteeMember, MemberKey, OpeningConfirmation, Tender
 from tenders.selectors import committee_member_of, is_contracts_engineer
@@ -117,14 +117,9 @@ def check_replace_member(*, user, tender: Tender) -> None:
 
 def opening_actions(*, user, tender: Tender) -> set[str]:
     """ "open" (confirm the opening) and "replace-member", from the services' own checks."""
-    allowed = set()
-    for name, check in {"open": check_open, "replace-member": check_replace_member}.items():
-        try:
-            check(user=user, tender=tender)
-        except (DomainError, PermissionDenied):
-            continue
-        allowed.add(name)
-    return allowed
+    return checks_passing(
+        {"open": check_open, "replace-member": check_replace_member}, user=user, tender=tender
+    )
 
 
 def opening_confirmations(tender: Tender) -> list[OpeningConfirmation]:

@@ -2,7 +2,7 @@
 feed, and the public pages (Done-when 4 and 6).
 
 The package of a tender that went all the way is validated offline by libcoveocds against the
-shared 1.1.5 schema (../shared/ocds/standard-1__1__5), zipped at test time with that folder as
+1.1.5 schema (tests/tenders/ocds/standard-1__1__5), zipped at test time with that folder as
 its first entry, as libcoveocds's `standard_zip` wants it."""
 
 import datetime
@@ -13,6 +13,7 @@ import time
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -42,7 +43,7 @@ from tenders.services.releases import release_record
 from tests.factories import OrganizationFactory, UserFactory
 
 S = Tender.Status
-STANDARD = settings.BASE_DIR.parent / "shared" / "ocds" / "standard-1__1__5"
+STANDARD = Path(__file__).parent / "ocds" / "standard-1__1__5"
 ESTIMATE = Decimal("4321987.65")
 PRICES = (Decimal("3950000.25"), Decimal("4100500.75"), Decimal("3999999.99"))
 
